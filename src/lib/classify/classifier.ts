@@ -1,0 +1,109 @@
+/**
+ * Classifies image bytes into the contract's result object: validate, decode (bounded
+ * concurrency), infer through the shared batcher, top-k. One Classifier per process serves
+ * the CLI, the queue worker and the synchronous HTTP route alike, so they share one session.
+ * `classify` never throws: every failure becomes a `failed` result with a stable code;
+ * `internal_error` is the only code worth retrying.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { decodeImage } from '../decode/decodeImage';
+import { limitsFromEnv, type DecodeLimits } from '../decode/limits';
+import { FORMAT_MIME } from '../decode/sniff';
+import { toClassifierError } from '../errors';
+import { loadManifest } from '../model/manifest';
+import { ModelSession, type ModelSessionOptions } from '../model/modelSession';
+import { topK, zeroTimings, type ClassificationResult } from '../results/result';
+import { InferenceBatcher, type InferenceBatcherOptions } from './inferenceBatcher';
+import { Semaphore } from './semaphore';
+
+export interface ClassifierOptions extends ModelSessionOptions, InferenceBatcherOptions {
+  /** Manifest id or path (default: CLASSIFIER_MODEL or mobilenetv2-12-int8). */
+  model?: string;
+  limits?: DecodeLimits;
+  /** Decodes running at once (default: the number of cores). */
+  decodeConcurrency?: number;
+}
+
+export interface ClassifyInput {
+  /** source.name of the result. */
+  name: string;
+  id?: string;
+  /** Declared content type; only used when the bytes are not a recognised image. */
+  contentType?: string;
+  /** How many predictions to keep (default 5). */
+  top?: number;
+}
+
+export const DEFAULT_TOP = 5;
+
+export class Classifier {
+  readonly limits: DecodeLimits;
+  private readonly decodes: Semaphore;
+  private readonly batcher: InferenceBatcher;
+
+  private constructor(
+    readonly session: ModelSession,
+    options: ClassifierOptions,
+  ) {
+    this.limits = options.limits ?? limitsFromEnv();
+    this.decodes = new Semaphore(options.decodeConcurrency ?? os.availableParallelism());
+    this.batcher = new InferenceBatcher(session, options);
+  }
+
+  static async create(options: ClassifierOptions = {}): Promise<Classifier> {
+    const manifest = loadManifest(options.model);
+    return new Classifier(await ModelSession.create(manifest, options), options);
+  }
+
+  get model(): { id: string; sha256: string } {
+    return { id: this.session.manifest.id, sha256: this.session.sha256 };
+  }
+
+  async classify(bytes: Buffer, input: ClassifyInput): Promise<ClassificationResult> {
+    const started = performance.now();
+    const timings = zeroTimings();
+    const result: ClassificationResult = {
+      id: input.id ?? randomUUID(),
+      status: 'processing',
+      source: { name: input.name, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+      model: this.model,
+      timings,
+      createdAt: new Date().toISOString(),
+    };
+    try {
+      const { preprocessing } = this.session.manifest;
+      const decoded = await this.decodes.run(() => decodeImage(bytes, { limits: this.limits, ...preprocessing }));
+      timings.decodeMs = round(performance.now() - started);
+      Object.assign(result.source, {
+        contentType: FORMAT_MIME[decoded.format],
+        width: decoded.width,
+        height: decoded.height,
+      });
+      const outcome = await this.batcher.infer(decoded.pixels);
+      timings.inferMs = round(outcome.inferMs);
+      result.predictions = topK(outcome.probabilities, this.session.manifest.labelNames, input.top ?? DEFAULT_TOP);
+      result.status = 'succeeded';
+    } catch (err) {
+      result.status = 'failed';
+      result.error = toClassifierError(err).toJSON();
+      if (input.contentType) result.source.contentType ??= input.contentType;
+    }
+    timings.totalMs = round(performance.now() - started);
+    result.completedAt = new Date().toISOString();
+    return result;
+  }
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+let shared: Promise<Classifier> | undefined;
+
+/** The process-wide classifier (created on first use, then reused by every caller). */
+export function sharedClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
+  shared ??= Classifier.create(options).catch((err: unknown) => {
+    shared = undefined; // let a later call try again (e.g. after the model file is fixed)
+    throw err;
+  });
+  return shared;
+}

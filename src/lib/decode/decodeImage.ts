@@ -1,0 +1,109 @@
+/**
+ * The one decoder: validated bytes in, a model-sized RGB crop out.
+ * Safety first: the header is read and the pixel count checked before any pixel is decoded,
+ * and sharp's own limitInputPixels stays on as a second guard. Then the image is turned
+ * upright (EXIF), converted to 8-bit sRGB (CMYK, grey, 16-bit), flattened onto white
+ * (alpha), reduced to its first frame (animated GIF/WebP), resized so the shorter side
+ * matches the model's training recipe (JPEG shrink-on-load makes big photos cheap) and
+ * centre-cropped. Output is interleaved RGB bytes; normalisation happens when the batch
+ * tensor is filled, to avoid one more float copy per image.
+ */
+import sharp from 'sharp';
+import { ClassifierError } from '../errors';
+import type { DecodeLimits } from './limits';
+import { checkBytes } from './validate';
+import type { ImageFormat } from './sniff';
+
+export interface DecodeOptions {
+  limits: DecodeLimits;
+  resizeShorterSide: number;
+  centerCrop: number;
+}
+
+export interface DecodedImage {
+  format: ImageFormat;
+  /** Upright size of the original image (first frame). */
+  width: number;
+  height: number;
+  /** centerCrop x centerCrop x 3 bytes, RGB interleaved, row-major. */
+  pixels: Buffer;
+}
+
+/** libvips' format names for what the sniffer found (AVIF decodes through libheif). */
+const SHARP_FORMAT: Record<ImageFormat, string> = {
+  jpeg: 'jpeg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  tiff: 'tiff',
+  avif: 'heif',
+};
+
+export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promise<DecodedImage> {
+  const format = checkBytes(bytes, bytes.length, options.limits);
+  // 'truncated' fails on cut-off files but tolerates the benign warnings many cameras trigger.
+  const input = { failOn: 'truncated', limitInputPixels: options.limits.maxPixels, pages: 1 } as const;
+  const meta = await readHeader(bytes, format);
+  const width = meta.width ?? 0;
+  const frameHeight = meta.pageHeight ?? meta.height ?? 0;
+  if (width * frameHeight > options.limits.maxPixels) {
+    throw new ClassifierError(
+      'image_too_large',
+      `Expected an image of at most ${options.limits.maxPixels / 1e6} megapixels but the header declares ` +
+        `${width}x${frameHeight}; send a smaller image.`,
+    );
+  }
+  // EXIF orientations 5-8 swap width and height.
+  const [upW, upH] = (meta.orientation ?? 1) >= 5 ? [frameHeight, width] : [width, frameHeight];
+  const scale = options.resizeShorterSide / Math.min(upW, upH);
+  const resizedW = Math.max(options.centerCrop, Math.round(upW * scale));
+  const resizedH = Math.max(options.centerCrop, Math.round(upH * scale));
+  try {
+    const pixels = await sharp(bytes, input)
+      .autoOrient()
+      .resize({ width: resizedW, height: resizedH, fit: 'fill' })
+      .extract({
+        left: Math.floor((resizedW - options.centerCrop) / 2),
+        top: Math.floor((resizedH - options.centerCrop) / 2),
+        width: options.centerCrop,
+        height: options.centerCrop,
+      })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer();
+    return { format, width: upW, height: upH, pixels };
+  } catch (err) {
+    throw decodeFailure(err, format);
+  }
+}
+
+async function readHeader(bytes: Buffer, format: ImageFormat): Promise<sharp.Metadata> {
+  let meta: sharp.Metadata;
+  try {
+    // No pixel limit here: this only parses the header, and we want to report the real size.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw decodeFailure(err, format);
+  }
+  if (meta.format !== SHARP_FORMAT[format] || !meta.width || !meta.height) {
+    throw new ClassifierError(
+      'corrupt_image',
+      `The file starts like ${format.toUpperCase()} but its header does not decode as one; it is damaged or not an image.`,
+    );
+  }
+  return meta;
+}
+
+function decodeFailure(err: unknown, format: ImageFormat): ClassifierError {
+  const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  if (/exceeds pixel limit/i.test(detail)) {
+    return new ClassifierError('image_too_large', `The image is larger than the pixel limit (${detail}).`);
+  }
+  return new ClassifierError(
+    'corrupt_image',
+    `The ${format.toUpperCase()} image could not be decoded (${detail}); it may be truncated or damaged.`,
+    { cause: err },
+  );
+}

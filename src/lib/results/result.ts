@@ -1,0 +1,88 @@
+/**
+ * The one result shape (CONTRACT.md, "One result shape, everywhere"): CLI output, the HTTP
+ * answers, the `results` table row and the per-image JSON blob all carry these fields.
+ */
+import { randomUUID } from 'node:crypto';
+import { toClassifierError, type ErrorCode } from '../errors';
+
+export type ResultStatus = 'awaiting_upload' | 'queued' | 'processing' | 'succeeded' | 'failed';
+export const TERMINAL_STATUSES: readonly ResultStatus[] = ['succeeded', 'failed'];
+
+export interface Prediction {
+  label: string;
+  classIndex: number;
+  score: number;
+}
+
+export interface ResultSource {
+  name: string;
+  bytes?: number;
+  sha256?: string;
+  contentType?: string;
+  width?: number;
+  height?: number;
+}
+
+export interface ResultTimings {
+  queueMs: number;
+  downloadMs: number;
+  decodeMs: number;
+  inferMs: number;
+  totalMs: number;
+}
+
+export interface ClassificationResult {
+  id: string;
+  status: ResultStatus;
+  source: ResultSource;
+  predictions?: Prediction[];
+  error?: { code: ErrorCode; message: string };
+  model: { id: string; sha256: string };
+  timings: ResultTimings;
+  createdAt: string;
+  completedAt?: string;
+  /** Set when the prediction was reused from an earlier run on the same bytes and model. */
+  reused?: boolean;
+  /** The batch job this image belongs to, if any. */
+  jobId?: string;
+  /** CLI only: the path as given. */
+  file?: string;
+}
+
+export const zeroTimings = (): ResultTimings => ({ queueMs: 0, downloadMs: 0, decodeMs: 0, inferMs: 0, totalMs: 0 });
+
+/** Highest k scores, highest first. */
+export function topK(probabilities: Float32Array, labels: readonly string[], k: number): Prediction[] {
+  const best: number[] = [];
+  for (let i = 0; i < probabilities.length; i++) {
+    if (best.length < k || probabilities[i] > probabilities[best[best.length - 1]]) {
+      let at = best.length < k ? best.length : best.length - 1;
+      while (at > 0 && probabilities[i] > probabilities[best[at - 1]]) at--;
+      best.splice(at, 0, i);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best.map((i) => ({ label: labels[i] ?? `class ${i}`, classIndex: i, score: round(probabilities[i]) }));
+}
+
+const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/** A terminal `failed` result for an input that never reached the classifier. */
+export function failedResult(
+  source: ResultSource,
+  err: unknown,
+  model: ClassificationResult['model'],
+  id: string = randomUUID(),
+): ClassificationResult {
+  const now = new Date().toISOString();
+  return {
+    id,
+    status: 'failed',
+    source,
+    error: toClassifierError(err).toJSON(),
+    model,
+    timings: zeroTimings(),
+    createdAt: now,
+    completedAt: now,
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Public storage names (CONTRACT.md, "Storage"). infra/ declares the same names; a test reads both.
+ */
+export const storageNames = {
+  /** The drop folder: any blob written here is classified once. */
+  imagesContainer: 'images',
+  /** Where the upload page's SAS PUTs land, one server-named blob per upload id. */
+  uploadsContainer: 'uploads',
+  /** Per-image result JSON blobs and job exports. */
+  resultsContainer: 'results',
+  /** Work items: one small message per image. */
+  classifyQueue: 'classify',
+  /** Where the host moves a message after maxDequeueCount failed attempts. */
+  classifyPoisonQueue: 'classify-poison',
+  /** One row per classified image. */
+  resultsTable: 'results',
+} as const;
+
+/** Containers whose new blobs are classified (Event Grid in Azure, the local host's watcher here). */
+export const watchedContainers = [storageNames.uploadsContainer, storageNames.imagesContainer] as const;
