@@ -7,7 +7,9 @@ try {
   ({ main } = require('../dist/src/cli/main.js'));
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND') {
-    process.stderr.write('classify: the project is not built yet; run "npm install" or "npm run build" first.\n');
+    process.stderr.write(
+      'classify: the project is not built yet; run "npm install" or "npm run build" first.\n',
+    );
     process.exit(2);
   }
   throw err;

@@ -28,7 +28,10 @@ export async function classifyCommand(options: ClassifyCommandOptions): Promise<
   const classifier = await Classifier.create({ model: options.model });
   const out = options.out ? createWriteStream(options.out) : process.stdout;
   const writer = createWriter(options.format, out);
-  const progress = startProgress(files.length, { label: 'classified', enabled: !!options.out || !process.stdout.isTTY });
+  const progress = startProgress(files.length, {
+    label: 'classified',
+    enabled: !!options.out || !process.stdout.isTTY,
+  });
   let failed = 0;
   const items = files.map((file): PipelineItem => ({
     input: { name: path.basename(file), top: options.top },
@@ -56,7 +59,9 @@ async function readLimited(file: string, limits: DecodeLimits): Promise<Buffer> 
   try {
     handle = await open(file, 'r');
   } catch (err) {
-    throw new ClassifierError('blob_not_found', `Could not read ${file}: ${(err as Error).message}.`, { cause: err });
+    throw new ClassifierError('blob_not_found', `Could not read ${file}: ${(err as Error).message}.`, {
+      cause: err,
+    });
   }
   try {
     checkSize((await handle.stat()).size, limits);

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ClassifierError } from '../lib/errors';
+import { loadManifest } from '../lib/model/manifest';
 import { classifyCommand } from './classifyCommand';
 import { submitCommand } from './submitCommand';
 import type { OutputFormat } from './output';
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`classify: ${(err as Error).message}\nRun "npx classify --help" for usage.\n`);
       return 2;
     }
-    const message = err instanceof ClassifierError ? err.message : (err as Error).stack ?? String(err);
+    const message = err instanceof ClassifierError ? err.message : ((err as Error).stack ?? String(err));
     process.stderr.write(`classify: ${message}\n`);
     return 1;
   }
@@ -68,9 +69,26 @@ async function runClassify(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError('Give at least one file or directory to classify.');
   const formats = (['json', 'jsonl', 'csv'] as const).filter((f) => values[f]);
-  if (formats.length > 1) throw new UsageError(`Choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}.`);
+  if (formats.length > 1)
+    throw new UsageError(`Choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}.`);
   const format: OutputFormat = formats[0] ?? 'table';
-  return classifyCommand({ paths: positionals, top: parseTop(values.top), format, out: values.out, model: values.model });
+  if (values.model) checkModel(values.model);
+  return classifyCommand({
+    paths: positionals,
+    top: parseTop(values.top),
+    format,
+    out: values.out,
+    model: values.model,
+  });
+}
+
+/** An unknown --model is a usage error (exit 2), not a failed run. */
+function checkModel(model: string): void {
+  try {
+    loadManifest(model);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 export function parseTop(raw: string | undefined): number {

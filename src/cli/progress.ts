@@ -19,7 +19,12 @@ export interface Progress {
 
 export function startProgress(total: number, options: ProgressOptions): Progress {
   if (!process.stderr.isTTY || options.enabled === false || total < 2) {
-    return { tick: () => undefined, update: () => undefined, setTotal: () => undefined, stop: () => undefined };
+    return {
+      tick: () => undefined,
+      update: () => undefined,
+      setTotal: () => undefined,
+      stop: () => undefined,
+    };
   }
   const bar = new SingleBar(
     {

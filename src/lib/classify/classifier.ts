@@ -66,14 +66,20 @@ export class Classifier {
     const result: ClassificationResult = {
       id: input.id ?? randomUUID(),
       status: 'processing',
-      source: { name: input.name, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+      source: {
+        name: input.name,
+        bytes: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      },
       model: this.model,
       timings,
       createdAt: new Date().toISOString(),
     };
     try {
       const { preprocessing } = this.session.manifest;
-      const decoded = await this.decodes.run(() => decodeImage(bytes, { limits: this.limits, ...preprocessing }));
+      const decoded = await this.decodes.run(() =>
+        decodeImage(bytes, { limits: this.limits, ...preprocessing }),
+      );
       timings.decodeMs = round(performance.now() - started);
       Object.assign(result.source, {
         contentType: FORMAT_MIME[decoded.format],
@@ -82,7 +88,11 @@ export class Classifier {
       });
       const outcome = await this.batcher.infer(decoded.pixels);
       timings.inferMs = round(outcome.inferMs);
-      result.predictions = topK(outcome.probabilities, this.session.manifest.labelNames, input.top ?? DEFAULT_TOP);
+      result.predictions = topK(
+        outcome.probabilities,
+        this.session.manifest.labelNames,
+        input.top ?? DEFAULT_TOP,
+      );
       result.status = 'succeeded';
     } catch (err) {
       result.status = 'failed';

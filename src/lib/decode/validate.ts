@@ -7,7 +7,8 @@ import type { DecodeLimits } from './limits';
 import { sniffFormat, type ImageFormat } from './sniff';
 
 export function checkSize(bytes: number, limits: DecodeLimits): void {
-  if (bytes === 0) throw new ClassifierError('empty_file', 'The file is empty (0 bytes); send an image file.');
+  if (bytes === 0)
+    throw new ClassifierError('empty_file', 'The file is empty (0 bytes); send an image file.');
   if (bytes > limits.maxBytes) {
     throw new ClassifierError(
       'file_too_large',
@@ -32,7 +33,8 @@ export function checkBytes(head: Uint8Array, totalBytes: number, limits: DecodeL
 
 function describeBytes(head: Uint8Array): string {
   const text = Buffer.from(head.subarray(0, 64)).toString('latin1').trimStart().toLowerCase();
-  if (text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('svg'))) return 'it looks like SVG';
+  if (text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('svg')))
+    return 'it looks like SVG';
   if (text.startsWith('<!doctype html') || text.startsWith('<html')) return 'it looks like HTML';
   if (text.startsWith('<?xml')) return 'it looks like XML';
   if (text.startsWith('%pdf')) return 'it looks like PDF';

@@ -38,15 +38,18 @@ export interface LoadedManifest extends ModelManifest {
 
 export const DEFAULT_MODEL_ID = 'mobilenetv2-12-int8';
 
-
 /** Loads a manifest by id or path; throws a ClassifierError naming what is wrong. */
-export function loadManifest(idOrPath: string = process.env.CLASSIFIER_MODEL || DEFAULT_MODEL_ID): LoadedManifest {
+export function loadManifest(
+  idOrPath: string = process.env.CLASSIFIER_MODEL || DEFAULT_MODEL_ID,
+): LoadedManifest {
   const manifestPath = resolveManifestPath(idOrPath);
   let manifest: ModelManifest;
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
   } catch (err) {
-    throw new ClassifierError('internal_error', `Model manifest ${manifestPath} is not valid JSON.`, { cause: err });
+    throw new ClassifierError('internal_error', `Model manifest ${manifestPath} is not valid JSON.`, {
+      cause: err,
+    });
   }
   checkManifest(manifest, manifestPath);
   const labelsPath = path.resolve(path.dirname(manifestPath), manifest.labels);
@@ -80,10 +83,18 @@ function checkManifest(m: ModelManifest, where: string): void {
     problems.push('"output" needs a name and kind "logits" or "probabilities"');
   }
   const p = m.preprocessing;
-  if (!p || p.centerCrop !== m.input?.width || p.centerCrop !== m.input?.height || p.resizeShorterSide < p.centerCrop) {
+  if (
+    !p ||
+    p.centerCrop !== m.input?.width ||
+    p.centerCrop !== m.input?.height ||
+    p.resizeShorterSide < p.centerCrop
+  ) {
     problems.push('"preprocessing.centerCrop" must equal the input size and not exceed resizeShorterSide');
   }
   if (problems.length > 0) {
-    throw new ClassifierError('internal_error', `Model manifest ${where} is invalid: ${problems.join('; ')}.`);
+    throw new ClassifierError(
+      'internal_error',
+      `Model manifest ${where} is invalid: ${problems.join('; ')}.`,
+    );
   }
 }

@@ -38,7 +38,10 @@ export async function sha256OfFile(file: string): Promise<string> {
 }
 
 /** Returns the path of a verified model file, downloading it if needed. */
-export async function ensureModelFile(manifest: ModelManifest, options: ModelFileOptions = {}): Promise<string> {
+export async function ensureModelFile(
+  manifest: ModelManifest,
+  options: ModelFileOptions = {},
+): Promise<string> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const target = path.join(cacheDir, manifest.file);
   if (existsSync(target)) {
@@ -57,10 +60,15 @@ export async function ensureModelFile(manifest: ModelManifest, options: ModelFil
   return target;
 }
 
-async function downloadModel(manifest: ModelManifest, target: string, options: ModelFileOptions): Promise<void> {
+async function downloadModel(
+  manifest: ModelManifest,
+  target: string,
+  options: ModelFileOptions,
+): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.${Date.now()}.partial`;
-  const progress = options.progress === undefined ? (process.stderr.isTTY ? process.stderr : null) : options.progress;
+  const progress =
+    options.progress === undefined ? (process.stderr.isTTY ? process.stderr : null) : options.progress;
   let response: Response;
   try {
     response = await fetch(manifest.url, { signal: options.abortSignal });
@@ -108,5 +116,7 @@ async function downloadModel(manifest: ModelManifest, target: string, options: M
 
 function formatProgress(received: number, total: number): string {
   const mb = (n: number) => (n / 1048576).toFixed(1);
-  return total > 0 ? `${mb(received)} / ${mb(total)} MB (${Math.floor((received / total) * 100)}%)` : `${mb(received)} MB`;
+  return total > 0
+    ? `${mb(received)} / ${mb(total)} MB (${Math.floor((received / total) * 100)}%)`
+    : `${mb(received)} MB`;
 }

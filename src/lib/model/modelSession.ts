@@ -21,7 +21,12 @@ export class ModelSession {
   private readonly scale: Float32Array;
   private readonly offset: Float32Array;
 
-  private constructor(manifest: LoadedManifest, modelPath: string, session: OrtSession, ort: typeof import('onnxruntime-node')) {
+  private constructor(
+    manifest: LoadedManifest,
+    modelPath: string,
+    session: OrtSession,
+    ort: typeof import('onnxruntime-node'),
+  ) {
     this.manifest = manifest;
     this.modelPath = modelPath;
     this.session = session;

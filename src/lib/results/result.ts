@@ -49,7 +49,13 @@ export interface ClassificationResult {
   file?: string;
 }
 
-export const zeroTimings = (): ResultTimings => ({ queueMs: 0, downloadMs: 0, decodeMs: 0, inferMs: 0, totalMs: 0 });
+export const zeroTimings = (): ResultTimings => ({
+  queueMs: 0,
+  downloadMs: 0,
+  decodeMs: 0,
+  inferMs: 0,
+  totalMs: 0,
+});
 
 /** Highest k scores, highest first. */
 export function topK(probabilities: Float32Array, labels: readonly string[], k: number): Prediction[] {
@@ -62,7 +68,11 @@ export function topK(probabilities: Float32Array, labels: readonly string[], k: 
       if (best.length > k) best.pop();
     }
   }
-  return best.map((i) => ({ label: labels[i] ?? `class ${i}`, classIndex: i, score: round(probabilities[i]) }));
+  return best.map((i) => ({
+    label: labels[i] ?? `class ${i}`,
+    classIndex: i,
+    score: round(probabilities[i]),
+  }));
 }
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;

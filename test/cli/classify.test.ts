@@ -1,0 +1,94 @@
+/** The `classify` command as users run it: a child process, real files, exit codes. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PHOTOS } from '../support/images';
+
+const BIN = path.resolve(__dirname, '../../bin/classify.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function classify(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      maxBuffer: 1 << 24,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'classify-cli-'));
+const notAnImage = path.join(dir, 'notes.jpg');
+writeFileSync(notAnImage, 'this is text, not a JPEG');
+
+describe('npx classify', () => {
+  it('prints a readable top-5 table for a folder and exits 0', async () => {
+    const run = await classify(PHOTOS);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /chelsea\.png +\(451x300 PNG, \d+ ms\)\n +\d+\.\d% {2}(Egyptian|tabby|tiger) cat/,
+    );
+    expect(run.stdout).toMatch(/coffee\.png[^\n]*\n +\d+\.\d% {2}espresso/);
+    expect(run.stdout.match(/^ +\d+\.\d% {2}/gm)).toHaveLength(25);
+  });
+
+  it('prints one JSON array of contract results with --json', async () => {
+    const run = await classify(path.join(PHOTOS, 'coffee.png'), notAnImage, '--json');
+    expect(run.code).toBe(1);
+    const results = JSON.parse(run.stdout) as { file: string; status: string; error?: { code: string } }[];
+    expect(results.map((r) => [r.file, r.status, r.error?.code])).toEqual([
+      [path.join(PHOTOS, 'coffee.png'), 'succeeded', undefined],
+      [notAnImage, 'failed', 'unsupported_format'],
+    ]);
+  });
+
+  it('streams JSON lines with --jsonl and honours --top', async () => {
+    const run = await classify(path.join(PHOTOS, 'rocket.jpg'), '--jsonl', '--top', '3');
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { predictions: unknown[] });
+    expect(lines).toHaveLength(1);
+    expect(lines[0].predictions).toHaveLength(3);
+  });
+
+  it('writes CSV to --out and still reports the failure by exit code', async () => {
+    const out = path.join(dir, 'results.csv');
+    const run = await classify(notAnImage, path.join(PHOTOS, 'chelsea.png'), '--csv', '--out', out);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const rows = readFileSync(out, 'utf8').trim().split('\r\n');
+    expect(rows[0]).toBe('file,name,status,label,score,errorCode,predictions');
+    expect(rows[1]).toBe(`${notAnImage},notes.jpg,failed,,,unsupported_format,`);
+    expect(rows[2]).toMatch(/chelsea\.png,succeeded,[^,]*cat[^,]*,0\.\d+,,"\[\{""label""/);
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [[], /Give at least one file or directory/],
+    [[PHOTOS, '--top', '0'], /--top must be a whole number from 1 to 1000/],
+    [[PHOTOS, '--json', '--csv'], /Choose one output format/],
+    [['/no/such/place'], /No such file or directory: \/no\/such\/place/],
+    [[PHOTOS, '--model', 'nope'], /No model manifest "nope"/],
+  ])('exits 2 with a hint for a usage error: %j', async (args, message) => {
+    const run = await classify(...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('prints help and exits 0', async () => {
+    const run = await classify('--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('npx classify <file|dir>...');
+  });
+});
