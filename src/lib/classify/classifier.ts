@@ -21,7 +21,7 @@ export interface ClassifierOptions extends ModelSessionOptions, InferenceBatcher
   /** Manifest id or path (default: CLASSIFIER_MODEL or mobilenetv2-12-int8). */
   model?: string;
   limits?: DecodeLimits;
-  /** Decodes running at once (default: the number of cores). */
+  /** Decodes running at once (default: cores + 1, so a core never idles while a decode is between its JS and libvips steps). */
   decodeConcurrency?: number;
 }
 
@@ -47,7 +47,7 @@ export class Classifier {
     options: ClassifierOptions,
   ) {
     this.limits = options.limits ?? limitsFromEnv();
-    this.decodes = new Semaphore(options.decodeConcurrency ?? os.availableParallelism());
+    this.decodes = new Semaphore(options.decodeConcurrency ?? os.availableParallelism() + 1);
     this.batcher = new InferenceBatcher(session, options);
   }
 

@@ -13,7 +13,7 @@ export interface PipelineItem {
 }
 
 export interface PipelineOptions {
-  /** Items in flight at once (default 16: enough to keep every core and the batcher busy). */
+  /** Items in flight at once (default 24: enough for every decode slot plus a full batch waiting). */
   window?: number;
 }
 
@@ -22,7 +22,7 @@ export async function* classifyPipeline(
   classifier: Classifier,
   options: PipelineOptions = {},
 ): AsyncGenerator<ClassificationResult> {
-  const window = options.window ?? 16;
+  const window = options.window ?? 24;
   const inFlight: Promise<ClassificationResult>[] = [];
   for (const item of items) {
     inFlight.push(classifyOne(item, classifier));

@@ -1,0 +1,70 @@
+/**
+ * In-process modes, each run in its own child process (see bench/run.ts) so that peak RSS and
+ * cold start are per mode:
+ *  - seed: the student project's way, a new model session for every image;
+ *  - naive: one session, decode then infer one image at a time;
+ *  - pipeline: what `npx classify` does (bounded concurrent decode, batched inference).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Classifier } from '../../src/lib/classify/classifier';
+import { classifyPipeline } from '../../src/lib/classify/pipeline';
+import { decodeImage } from '../../src/lib/decode/decodeImage';
+import { DEFAULT_LIMITS } from '../../src/lib/decode/limits';
+import { loadManifest } from '../../src/lib/model/manifest';
+import { ModelSession } from '../../src/lib/model/modelSession';
+import { photoFiles } from '../dataset';
+import { report, type ModeReport } from '../stats';
+
+const SEED_IMAGES = 25; // a new session per image is slow; a sample is enough for its rate
+
+/** Decode then infer one file on the given session, one image at a time. */
+async function decodeAndInfer(session: ModelSession, file: string): Promise<void> {
+  const { preprocessing } = session.manifest;
+  const { pixels } = await decodeImage(await readFile(file), { limits: DEFAULT_LIMITS, ...preprocessing });
+  await session.run([pixels]);
+}
+
+export async function seedMode(): Promise<ModeReport> {
+  const manifest = loadManifest();
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (const file of photoFiles(SEED_IMAGES)) {
+    const t = performance.now();
+    await decodeAndInfer(await ModelSession.create(manifest, { download: false }), file);
+    latencies.push(performance.now() - t);
+  }
+  return report('seed (new session per image)', latencies, (performance.now() - started) / 1000, {
+    note: `first ${SEED_IMAGES} images`,
+  });
+}
+
+export async function naiveMode(): Promise<ModeReport> {
+  // onnxruntime's defaults (spinning threads), which suit this one-thing-at-a-time loop best.
+  const session = await ModelSession.create(loadManifest(), { download: false, allowSpinning: true });
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (const file of photoFiles()) {
+    const t = performance.now();
+    await decodeAndInfer(session, file);
+    latencies.push(performance.now() - t);
+  }
+  return report('naive loop (decode, infer, repeat)', latencies, (performance.now() - started) / 1000);
+}
+
+export async function pipelineMode(): Promise<ModeReport> {
+  const classifier = await Classifier.create({ download: false });
+  const latencies: number[] = [];
+  const started = performance.now();
+  const items = photoFiles().map((file) => ({
+    input: { name: path.basename(file) },
+    read: () => readFile(file),
+  }));
+  for await (const result of classifyPipeline(items, classifier)) {
+    if (result.status !== 'succeeded') throw new Error(`${result.source.name}: ${result.error?.message}`);
+    latencies.push(result.timings.totalMs);
+  }
+  return report('CLI pipeline (npx classify)', latencies, (performance.now() - started) / 1000, {
+    note: 'latency: read to result, 24 in flight',
+  });
+}
