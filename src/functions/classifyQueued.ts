@@ -1,0 +1,25 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { parseClassifyMessage } from '../lib/queue/classifyMessage';
+import { storageNames } from '../lib/storage/names';
+import { processMessage } from '../lib/worker/processMessage';
+
+/** host.json's extensions.queues.maxDequeueCount; the last attempt records the failure before poison. */
+const MAX_DEQUEUE_COUNT = 5;
+
+/** One `classify` message: download, classify, write the result row and JSON blob. */
+export async function classifyQueued(message: unknown, context: InvocationContext): Promise<void> {
+  const parsed = parseClassifyMessage(message);
+  const meta = context.triggerMetadata ?? {};
+  const outcome = await processMessage(parsed, {
+    messageId: String(meta.id ?? context.invocationId),
+    dequeueCount: Number(meta.dequeueCount ?? 1),
+    maxDequeueCount: MAX_DEQUEUE_COUNT,
+  });
+  context.log(`result ${parsed.id} (${parsed.container}/${parsed.blob}) -> ${outcome}`);
+}
+
+app.storageQueue('classifyQueued', {
+  queueName: storageNames.classifyQueue,
+  connection: 'AzureWebJobsStorage',
+  handler: classifyQueued,
+});

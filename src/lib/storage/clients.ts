@@ -1,0 +1,93 @@
+/**
+ * The one storage-client factory. Locally (Azurite, or any account by connection string)
+ * `AzureWebJobsStorage` holds a connection string with an account key. In Azure the app has
+ * no key: the identity-based settings the Functions host itself uses
+ * (`AzureWebJobsStorage__blobServiceUri` / `__queueServiceUri` / `__tableServiceUri`, or
+ * `__accountName`, with `__credential: managedidentity` and `__clientId`) give the endpoints,
+ * and a token credential signs every call.
+ */
+import { ManagedIdentityCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+
+export interface StorageClients {
+  blobs: BlobServiceClient;
+  queues: QueueServiceClient;
+  table(name: string): TableClient;
+  /** Present with a connection string: signs account SAS. Absent in Azure, where SAS is user delegation. */
+  sharedKey?: StorageSharedKeyCredential;
+  /** Where this came from, for logs and health (never the key). */
+  description: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function createStorageClients(env: Env = process.env): StorageClients {
+  const connectionString = env.AzureWebJobsStorage;
+  if (connectionString) return fromConnectionString(connectionString);
+  const endpoints = identityEndpoints(env);
+  if (endpoints) return fromIdentity(endpoints, identityCredential(env));
+  throw new Error(
+    'No storage configured: set AzureWebJobsStorage to a connection string (npm start does this for Azurite), ' +
+      'or AzureWebJobsStorage__accountName (or the __blobServiceUri/__queueServiceUri/__tableServiceUri settings) in Azure.',
+  );
+}
+
+let shared: StorageClients | undefined;
+/** The process-wide clients (SDK clients are safe to share and keep their connections warm). */
+export function storageClients(): StorageClients {
+  shared ??= createStorageClients();
+  return shared;
+}
+
+function fromConnectionString(connectionString: string): StorageClients {
+  const blobs = BlobServiceClient.fromConnectionString(connectionString);
+  const parts = new Map(
+    connectionString.split(';').map((kv) => {
+      const at = kv.indexOf('=');
+      return [kv.slice(0, at), kv.slice(at + 1)] as const;
+    }),
+  );
+  const name = parts.get('AccountName');
+  const key = parts.get('AccountKey');
+  return {
+    blobs,
+    queues: QueueServiceClient.fromConnectionString(connectionString),
+    // Azurite speaks plain http; the SDK refuses shared-key auth over http unless told.
+    table: (table) => TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }),
+    sharedKey: name && key ? new StorageSharedKeyCredential(name, key) : undefined,
+    description: `account ${name ?? '?'} at ${blobs.url}`,
+  };
+}
+
+interface Endpoints {
+  blob: string;
+  queue: string;
+  table: string;
+}
+
+function identityEndpoints(env: Env): Endpoints | undefined {
+  const account = env.AzureWebJobsStorage__accountName;
+  const blob = env.AzureWebJobsStorage__blobServiceUri ?? (account && `https://${account}.blob.core.windows.net`);
+  const queue = env.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
+  const table = env.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
+  return blob && queue && table ? { blob, queue, table } : undefined;
+}
+
+function identityCredential(env: Env): TokenCredential {
+  const clientId = env.AzureWebJobsStorage__clientId;
+  if (env.AzureWebJobsStorage__credential === 'managedidentity') {
+    return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+  }
+  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+}
+
+function fromIdentity(endpoints: Endpoints, credential: TokenCredential): StorageClients {
+  return {
+    blobs: new BlobServiceClient(endpoints.blob, credential),
+    queues: new QueueServiceClient(endpoints.queue, credential),
+    table: (table) => new TableClient(endpoints.table, table, credential),
+    description: `${endpoints.blob} (managed identity)`,
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Creates the containers, queues and table the app uses if they are missing. Infra declares
+ * them in Azure; locally this makes a fresh Azurite usable with no setup step.
+ */
+import { storageClients } from './clients';
+import { isStatus } from './restErrors';
+import { storageNames } from './names';
+
+export async function ensureStorage(): Promise<void> {
+  const { blobs, queues, table } = storageClients();
+  const ignoreExists = (err: unknown): void => {
+    if (!isStatus(err, 409)) throw err;
+  };
+  await Promise.all([
+    ...[storageNames.imagesContainer, storageNames.uploadsContainer, storageNames.resultsContainer].map((c) =>
+      blobs.getContainerClient(c).createIfNotExists(),
+    ),
+    ...[storageNames.classifyQueue, storageNames.classifyPoisonQueue].map((q) => queues.getQueueClient(q).createIfNotExists()),
+    table(storageNames.resultsTable).createTable().catch(ignoreExists),
+  ]);
+}

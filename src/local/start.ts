@@ -1,0 +1,64 @@
+/**
+ * `npm start`: the whole local system in one process tree. Starts Azurite (unless
+ * AzureWebJobsStorage points at an account already), fetches the model if it is not cached,
+ * creates the storage the app uses, allows the page's origin to PUT blobs, then runs the
+ * function app on the local host and prints where to go. Ctrl-C stops everything cleanly.
+ */
+import path from 'node:path';
+import { configuredManifest } from '../lib/model/manifest';
+import { ensureModelFile } from '../lib/model/modelFile';
+import { PROJECT_ROOT } from '../lib/paths';
+import { allowUploadsFrom, configuredOrigins } from '../lib/storage/blobCors';
+import { ensureStorage } from '../lib/storage/ensureStorage';
+import { startAzurite, type RunningAzurite } from './azurite';
+import { startHost } from './host';
+
+/** Azurite's usual ports, so Storage Explorer and `UseDevelopmentStorage=true` tools find it. */
+const AZURITE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+
+async function main(): Promise<void> {
+  const port = process.env.PORT ? Number(process.env.PORT) : 7071; // 0 picks a free port (tests)
+  let azurite: RunningAzurite | undefined;
+  if (!process.env.AzureWebJobsStorage) {
+    azurite = await startAzurite({ location: path.join(PROJECT_ROOT, '.azurite'), ...AZURITE_PORTS }).catch(
+      () =>
+        // The usual ports are taken (another Azurite?): use free ones rather than fail.
+        startAzurite({ location: path.join(PROJECT_ROOT, '.azurite') }),
+    );
+    process.env.AzureWebJobsStorage = azurite.connectionString;
+    log(
+      `Azurite: blob ${azurite.blobPort}, queue ${azurite.queuePort}, table ${azurite.tablePort} (data in .azurite/)`,
+    );
+  } else {
+    log('Using the storage account in AzureWebJobsStorage.');
+  }
+  await ensureModelFile(configuredManifest(), { progress: process.stderr });
+  await ensureStorage();
+  const host = await startHost({ appRoot: PROJECT_ROOT, port });
+  await allowUploadsFrom([`http://localhost:${host.port}`, `http://127.0.0.1:${host.port}`, ...configuredOrigins()]);
+  log(
+    `\n  Upload page:  http://localhost:${host.port}/\n  API:          http://localhost:${host.port}/api/health\n  Drop folder:  container "images" in ${azurite ? 'Azurite' : 'your account'}\n\nPress Ctrl-C to stop.`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${signal}: stopping...`);
+    await host.stop();
+    await azurite?.stop();
+    log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`npm start failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});
