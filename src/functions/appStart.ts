@@ -11,8 +11,12 @@ import { ensureStorage } from '../lib/storage/ensureStorage';
 app.hook.appStart(async () => {
   const started = performance.now();
   const [storage, model] = await Promise.allSettled([ensureStorage(), sharedClassifier()]);
-  for (const [part, outcome] of [['storage', storage], ['model', model]] as const) {
-    if (outcome.status === 'rejected') console.error(`start-up: ${part} not ready: ${(outcome.reason as Error).message}`);
+  for (const [part, outcome] of [
+    ['storage', storage],
+    ['model', model],
+  ] as const) {
+    if (outcome.status === 'rejected')
+      console.error(`start-up: ${part} not ready: ${(outcome.reason as Error).message}`);
   }
   console.log(`start-up done in ${Math.round(performance.now() - started)} ms`);
 });

@@ -11,7 +11,7 @@ export async function classifyQueued(message: unknown, context: InvocationContex
   const parsed = parseClassifyMessage(message);
   const meta = context.triggerMetadata ?? {};
   const outcome = await processMessage(parsed, {
-    messageId: String(meta.id ?? context.invocationId),
+    messageId: typeof meta.id === 'string' ? meta.id : context.invocationId,
     dequeueCount: Number(meta.dequeueCount ?? 1),
     maxDequeueCount: MAX_DEQUEUE_COUNT,
   });

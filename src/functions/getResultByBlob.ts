@@ -12,7 +12,10 @@ export async function getResultByBlob(request: HttpRequest): Promise<HttpRespons
   const [container, name] = [blob.slice(0, slash), blob.slice(slash + 1)];
   if (slash < 1 || !name || !(watchedContainers as readonly string[]).includes(container)) {
     return errorResponse(
-      new ClassifierError('bad_request', `Give ?blob=<container>/<path> with container one of ${watchedContainers.join(', ')}.`),
+      new ClassifierError(
+        'bad_request',
+        `Give ?blob=<container>/<path> with container one of ${watchedContainers.join(', ')}.`,
+      ),
     );
   }
   try {
@@ -24,4 +27,9 @@ export async function getResultByBlob(request: HttpRequest): Promise<HttpRespons
   }
 }
 
-app.http('getResultByBlob', { methods: ['GET'], route: 'api/results', authLevel: 'anonymous', handler: getResultByBlob });
+app.http('getResultByBlob', {
+  methods: ['GET'],
+  route: 'api/results',
+  authLevel: 'anonymous',
+  handler: getResultByBlob,
+});

@@ -15,4 +15,9 @@ export async function getResultById(request: HttpRequest): Promise<HttpResponseI
   }
 }
 
-app.http('getResultById', { methods: ['GET'], route: 'api/results/{id}', authLevel: 'anonymous', handler: getResultById });
+app.http('getResultById', {
+  methods: ['GET'],
+  route: 'api/results/{id}',
+  authLevel: 'anonymous',
+  handler: getResultById,
+});

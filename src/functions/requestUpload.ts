@@ -5,7 +5,10 @@ import { createUpload } from '../lib/uploads/createUpload';
 import { parseUploadRequest } from '../lib/uploads/uploadRequest';
 
 /** POST /api/uploads: a SAS URL for one new blob, and where to poll for its result. */
-export async function requestUpload(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function requestUpload(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const upload = parseUploadRequest(await readJson(request), limitsFromEnv());
     const ticket = await createUpload(upload, { baseUrl: baseUrl(request) });
@@ -16,4 +19,9 @@ export async function requestUpload(request: HttpRequest, context: InvocationCon
   }
 }
 
-app.http('requestUpload', { methods: ['POST'], route: 'api/uploads', authLevel: 'anonymous', handler: requestUpload });
+app.http('requestUpload', {
+  methods: ['POST'],
+  route: 'api/uploads',
+  authLevel: 'anonymous',
+  handler: requestUpload,
+});

@@ -34,6 +34,9 @@ async function storageHealth(): Promise<HealthReport['storage']> {
     await queue.getProperties({ abortSignal: AbortSignal.timeout(STORAGE_TIMEOUT_MS) });
     return { status: 'ok' };
   } catch (err) {
-    return { status: 'unavailable', message: `Storage did not answer: ${(err as Error).message.split('\n')[0]}` };
+    return {
+      status: 'unavailable',
+      message: `Storage did not answer: ${(err as Error).message.split('\n')[0]}`,
+    };
   }
 }

@@ -35,7 +35,11 @@ async function main(): Promise<void> {
   await ensureModelFile(configuredManifest(), { progress: process.stderr });
   await ensureStorage();
   const host = await startHost({ appRoot: PROJECT_ROOT, port });
-  await allowUploadsFrom([`http://localhost:${host.port}`, `http://127.0.0.1:${host.port}`, ...configuredOrigins()]);
+  await allowUploadsFrom([
+    `http://localhost:${host.port}`,
+    `http://127.0.0.1:${host.port}`,
+    ...configuredOrigins(),
+  ]);
   log(
     `\n  Upload page:  http://localhost:${host.port}/\n  API:          http://localhost:${host.port}/api/health\n  Drop folder:  container "images" in ${azurite ? 'Azurite' : 'your account'}\n\nPress Ctrl-C to stop.`,
   );

@@ -17,7 +17,11 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   blob_not_found: 404,
 };
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit => ({
+export const json = (
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpResponseInit => ({
   status,
   jsonBody: body,
   headers: { 'cache-control': 'no-store', ...headers },
@@ -27,7 +31,10 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
 export function errorResponse(err: unknown): HttpResponseInit {
   const error = toClassifierError(err);
   const status = STATUS[error.code] ?? 500;
-  const message = status === 500 ? 'The server failed unexpectedly; try again, and report it if it persists.' : error.message;
+  const message =
+    status === 500
+      ? 'The server failed unexpectedly; try again, and report it if it persists.'
+      : error.message;
   return json(status, { error: { code: error.code, message } });
 }
 
@@ -37,9 +44,11 @@ export const notFound = (what: string): HttpResponseInit =>
 /** Parses a JSON body of at most `maxBytes`; malformed or oversized bodies become 400 / 413. */
 export async function readJson(request: HttpRequest, maxBytes = 64 * 1024): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > maxBytes) throw new ClassifierError('file_too_large', `The request body is over ${maxBytes} bytes.`);
+  if (declared > maxBytes)
+    throw new ClassifierError('file_too_large', `The request body is over ${maxBytes} bytes.`);
   const text = await request.text();
-  if (Buffer.byteLength(text) > maxBytes) throw new ClassifierError('file_too_large', `The request body is over ${maxBytes} bytes.`);
+  if (Buffer.byteLength(text) > maxBytes)
+    throw new ClassifierError('file_too_large', `The request body is over ${maxBytes} bytes.`);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -36,19 +36,36 @@ export async function acceptBlob(blob: AcceptedBlob): Promise<{ id?: string; out
 
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await getResult(id);
-    if (existing && existing.blob?.etag === blob.etag && !['awaiting_upload', 'queued'].includes(existing.result.status)) {
+    if (
+      existing &&
+      existing.blob?.etag === blob.etag &&
+      !['awaiting_upload', 'queued'].includes(existing.result.status)
+    ) {
       return { id, outcome: 'duplicate' };
     }
     const rejection = validate(blob);
     const result = pending(existing?.result ?? newResult(id, blob), blob);
-    if (rejection) Object.assign(result, { status: 'failed', error: rejection.toJSON(), completedAt: new Date().toISOString() });
-    const saved = existing ? await updateResult(result, existing.etag, { blob: ref }) : await createResult(result, ref);
+    if (rejection)
+      Object.assign(result, {
+        status: 'failed',
+        error: rejection.toJSON(),
+        completedAt: new Date().toISOString(),
+      });
+    const saved = existing
+      ? await updateResult(result, existing.etag, { blob: ref })
+      : await createResult(result, ref);
     if (!saved) continue; // lost a race with another event or the worker: look again
     if (rejection) {
       await writeResultBlob(result, ref);
       return { id, outcome: 'rejected' };
     }
-    await enqueueClassify({ id, container: blob.container, blob: blob.name, etag: blob.etag, jobId: result.jobId });
+    await enqueueClassify({
+      id,
+      container: blob.container,
+      blob: blob.name,
+      etag: blob.etag,
+      jobId: result.jobId,
+    });
     return { id, outcome: 'queued' };
   }
   throw new Error(`Could not record blob ${blob.container}/${blob.name}: its result row kept changing.`);
@@ -81,7 +98,11 @@ function pending(result: ClassificationResult, blob: AcceptedBlob): Classificati
   return {
     ...rest,
     status: 'queued',
-    source: { name: result.source.name, bytes: blob.size, contentType: result.source.contentType ?? blob.contentType },
+    source: {
+      name: result.source.name,
+      bytes: blob.size,
+      contentType: result.source.contentType ?? blob.contentType,
+    },
     timings: zeroTimings(),
   };
 }

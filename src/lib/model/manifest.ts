@@ -107,4 +107,7 @@ export function configuredManifest(): LoadedManifest {
 }
 
 /** The `model` field of a result. */
-export const modelRef = (m: ModelManifest): { id: string; sha256: string } => ({ id: m.id, sha256: m.sha256 });
+export const modelRef = (m: ModelManifest): { id: string; sha256: string } => ({
+  id: m.id,
+  sha256: m.sha256,
+});

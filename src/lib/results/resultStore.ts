@@ -54,8 +54,10 @@ function toEntity(result: ClassificationResult, blob?: BlobRef, processingBy?: s
 }
 
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): ResultRecord {
-  const str = (key: string): string | undefined => (typeof entity[key] === 'string' ? (entity[key] as string) : undefined);
-  const json = <T>(key: string): T | undefined => (str(key) === undefined ? undefined : (JSON.parse(str(key)!) as T));
+  const str = (key: string): string | undefined =>
+    typeof entity[key] === 'string' ? entity[key] : undefined;
+  const json = <T>(key: string): T | undefined =>
+    str(key) === undefined ? undefined : (JSON.parse(str(key)!) as T);
   const result: ClassificationResult = {
     id: str('id')!,
     status: str('status') as ClassificationResult['status'],
@@ -89,7 +91,10 @@ export interface UpdateOptions {
 
 const table = () => storageClients().table(storageNames.resultsTable);
 
-export async function getResult(id: string, options: { abortSignal?: AbortSignal } = {}): Promise<ResultRecord | undefined> {
+export async function getResult(
+  id: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<ResultRecord | undefined> {
   try {
     return fromEntity(await table().getEntity(id, 'result', { abortSignal: options.abortSignal }));
   } catch (err) {
@@ -119,7 +124,9 @@ export async function updateResult(
   options: UpdateOptions & { blob?: BlobRef } = {},
 ): Promise<string | undefined> {
   try {
-    return (await table().updateEntity(toEntity(result, options.blob, options.processingBy), 'Replace', { etag })).etag;
+    return (
+      await table().updateEntity(toEntity(result, options.blob, options.processingBy), 'Replace', { etag })
+    ).etag;
   } catch (err) {
     if (isStatus(err, 412) || isStatus(err, 404)) return undefined;
     throw err;

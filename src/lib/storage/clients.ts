@@ -55,7 +55,8 @@ function fromConnectionString(connectionString: string): StorageClients {
     blobs,
     queues: QueueServiceClient.fromConnectionString(connectionString),
     // Azurite speaks plain http; the SDK refuses shared-key auth over http unless told.
-    table: (table) => TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }),
+    table: (table) =>
+      TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }),
     sharedKey: name && key ? new StorageSharedKeyCredential(name, key) : undefined,
     description: `account ${name ?? '?'} at ${blobs.url}`,
   };
@@ -69,9 +70,12 @@ interface Endpoints {
 
 function identityEndpoints(env: Env): Endpoints | undefined {
   const account = env.AzureWebJobsStorage__accountName;
-  const blob = env.AzureWebJobsStorage__blobServiceUri ?? (account && `https://${account}.blob.core.windows.net`);
-  const queue = env.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
-  const table = env.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
+  const blob =
+    env.AzureWebJobsStorage__blobServiceUri ?? (account && `https://${account}.blob.core.windows.net`);
+  const queue =
+    env.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
+  const table =
+    env.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
   return blob && queue && table ? { blob, queue, table } : undefined;
 }
 

@@ -7,7 +7,8 @@ import { isStatus } from './restErrors';
 import { storageNames } from './names';
 
 export async function ensureStorage(): Promise<void> {
-  const { blobs, queues, table } = storageClients();
+  const clients = storageClients();
+  const { blobs, queues } = clients;
   const ignoreExists = (err: unknown): void => {
     if (!isStatus(err, 409)) throw err;
   };
@@ -15,7 +16,9 @@ export async function ensureStorage(): Promise<void> {
     ...[storageNames.imagesContainer, storageNames.uploadsContainer, storageNames.resultsContainer].map((c) =>
       blobs.getContainerClient(c).createIfNotExists(),
     ),
-    ...[storageNames.classifyQueue, storageNames.classifyPoisonQueue].map((q) => queues.getQueueClient(q).createIfNotExists()),
-    table(storageNames.resultsTable).createTable().catch(ignoreExists),
+    ...[storageNames.classifyQueue, storageNames.classifyPoisonQueue].map((q) =>
+      queues.getQueueClient(q).createIfNotExists(),
+    ),
+    clients.table(storageNames.resultsTable).createTable().catch(ignoreExists),
   ]);
 }

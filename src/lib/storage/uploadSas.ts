@@ -26,7 +26,11 @@ export interface UploadSas {
 /** Clock skew allowance: a SAS that starts "now" can be refused by a storage clock a bit behind. */
 const START_SKEW_MS = 2 * 60 * 1000;
 
-export async function createUploadSas(container: string, blobName: string, options: UploadSasOptions = {}): Promise<UploadSas> {
+export async function createUploadSas(
+  container: string,
+  blobName: string,
+  options: UploadSasOptions = {},
+): Promise<UploadSas> {
   const minutes = Math.min(15, Math.max(1, options.expiresInMinutes ?? 10));
   const now = Date.now();
   const expiresOn = new Date(now + minutes * 60 * 1000);

@@ -25,7 +25,10 @@ export interface CreateUploadOptions {
   expiresInMinutes?: number;
 }
 
-export async function createUpload(request: UploadRequest, options: CreateUploadOptions): Promise<UploadTicket> {
+export async function createUpload(
+  request: UploadRequest,
+  options: CreateUploadOptions,
+): Promise<UploadTicket> {
   const id = newUploadId();
   const container = storageNames.uploadsContainer;
   const result: ClassificationResult = {

@@ -22,13 +22,19 @@ export function parseUploadRequest(body: unknown, limits: DecodeLimits): UploadR
   }
   const { fileName, contentType, size, jobId } = body as Record<string, unknown>;
   if (typeof fileName !== 'string') throw new ClassifierError('bad_request', '"fileName" must be a string.');
-  if (typeof contentType !== 'string') throw new ClassifierError('bad_request', '"contentType" must be a string.');
+  if (typeof contentType !== 'string')
+    throw new ClassifierError('bad_request', '"contentType" must be a string.');
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw new ClassifierError('bad_request', '"size" must be the file size in bytes, a whole number.');
   }
-  if (jobId !== undefined && typeof jobId !== 'string') throw new ClassifierError('bad_request', '"jobId" must be a string.');
+  if (jobId !== undefined && typeof jobId !== 'string')
+    throw new ClassifierError('bad_request', '"jobId" must be a string.');
   const name = displayName(fileName);
-  if (!name) throw new ClassifierError('bad_request', '"fileName" must name a file (it was empty after removing paths and control characters).');
+  if (!name)
+    throw new ClassifierError(
+      'bad_request',
+      '"fileName" must name a file (it was empty after removing paths and control characters).',
+    );
   const type = contentType.split(';')[0].trim().toLowerCase();
   if (!ACCEPTED_TYPES.has(type)) {
     throw new ClassifierError(
@@ -36,9 +42,13 @@ export function parseUploadRequest(body: unknown, limits: DecodeLimits): UploadR
       `"${contentType.slice(0, 100)}" is not an accepted image type; send one of ${[...ACCEPTED_TYPES].join(', ')}.`,
     );
   }
-  if (size === 0) throw new ClassifierError('empty_file', 'The file is empty (size 0); choose an image file.');
+  if (size === 0)
+    throw new ClassifierError('empty_file', 'The file is empty (size 0); choose an image file.');
   if (size > limits.maxBytes) {
-    throw new ClassifierError('file_too_large', `Expected at most ${limits.maxBytes} bytes but "size" is ${size}; send a smaller image.`);
+    throw new ClassifierError(
+      'file_too_large',
+      `Expected at most ${limits.maxBytes} bytes but "size" is ${size}; send a smaller image.`,
+    );
   }
   return { fileName: name, contentType: type, size, jobId };
 }
@@ -50,6 +60,10 @@ export function parseUploadRequest(body: unknown, limits: DecodeLimits): UploadR
 export function displayName(raw: string): string {
   // eslint-disable-next-line no-control-regex
   const clean = raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
-  const base = clean.split(/[\\/]/).filter((s) => s !== '' && s !== '.' && s !== '..').pop() ?? '';
+  const base =
+    clean
+      .split(/[\\/]/)
+      .filter((s) => s !== '' && s !== '.' && s !== '..')
+      .pop() ?? '';
   return [...base].slice(0, MAX_NAME_LENGTH).join('');
 }

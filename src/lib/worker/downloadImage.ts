@@ -9,7 +9,10 @@ import type { BlobRef } from '../results/resultStore';
 import { storageClients } from '../storage/clients';
 import { isStatus } from '../storage/restErrors';
 
-export async function downloadImage(blob: BlobRef, options: { abortSignal?: AbortSignal } = {}): Promise<Buffer> {
+export async function downloadImage(
+  blob: BlobRef,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<Buffer> {
   const client = storageClients().blobs.getContainerClient(blob.container).getBlobClient(blob.name);
   try {
     const { contentLength = 0 } = await client.getProperties({ abortSignal: options.abortSignal });
@@ -17,7 +20,10 @@ export async function downloadImage(blob: BlobRef, options: { abortSignal?: Abor
     return await client.downloadToBuffer(0, contentLength, { abortSignal: options.abortSignal });
   } catch (err) {
     if (isStatus(err, 404)) {
-      throw new ClassifierError('blob_not_found', `The blob ${blob.container}/${blob.name} was deleted before it could be classified.`);
+      throw new ClassifierError(
+        'blob_not_found',
+        `The blob ${blob.container}/${blob.name} was deleted before it could be classified.`,
+      );
     }
     throw err;
   }

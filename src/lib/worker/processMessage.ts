@@ -23,7 +23,10 @@ export interface DeliveryInfo {
 
 export type ProcessOutcome = 'succeeded' | 'failed' | 'duplicate';
 
-export async function processMessage(message: ClassifyMessage, delivery: DeliveryInfo): Promise<ProcessOutcome> {
+export async function processMessage(
+  message: ClassifyMessage,
+  delivery: DeliveryInfo,
+): Promise<ProcessOutcome> {
   const blob: BlobRef = { container: message.container, name: message.blob, etag: message.etag };
   try {
     const claimed = await claim(message, blob, delivery);
@@ -50,7 +53,8 @@ async function claim(
     const record = await getResult(message.id);
     if (record && record.blob?.etag === blob.etag) {
       if (TERMINAL_STATUSES.includes(record.result.status)) return undefined;
-      if (record.result.status === 'processing' && record.processingBy !== delivery.messageId) return undefined;
+      if (record.result.status === 'processing' && record.processingBy !== delivery.messageId)
+        return undefined;
     }
     const result: ClassificationResult = {
       ...(record?.result ?? placeholder(message)),
@@ -58,10 +62,14 @@ async function claim(
       timings: { ...zeroTimings(), queueMs: Math.max(0, Date.now() - Date.parse(message.enqueuedAt)) },
     };
     const options = { blob, processingBy: delivery.messageId };
-    const etag = record ? await updateResult(result, record.etag, options) : await createResult(result, blob, options);
+    const etag = record
+      ? await updateResult(result, record.etag, options)
+      : await createResult(result, blob, options);
     if (etag) return { result, etag };
   }
-  throw new ClassifierError('internal_error', `Result ${message.id} kept changing while being claimed.`, { retryable: true });
+  throw new ClassifierError('internal_error', `Result ${message.id} kept changing while being claimed.`, {
+    retryable: true,
+  });
 }
 
 async function classifyBlob(claimed: ClassificationResult, blob: BlobRef): Promise<ClassificationResult> {
@@ -99,11 +107,18 @@ async function classifyBlob(claimed: ClassificationResult, blob: BlobRef): Promi
 async function finish(result: ClassificationResult, blob: BlobRef, claimEtag: string): Promise<void> {
   await writeResultBlob(result, blob);
   if (!(await updateResult(result, claimEtag, { blob }))) {
-    throw new ClassifierError('internal_error', `Result ${result.id} changed while being classified.`, { retryable: true });
+    throw new ClassifierError('internal_error', `Result ${result.id} changed while being classified.`, {
+      retryable: true,
+    });
   }
 }
 
-async function markFailed(message: ClassifyMessage, blob: BlobRef, delivery: DeliveryInfo, err: unknown): Promise<void> {
+async function markFailed(
+  message: ClassifyMessage,
+  blob: BlobRef,
+  delivery: DeliveryInfo,
+  err: unknown,
+): Promise<void> {
   const record = await getResult(message.id).catch(() => undefined);
   if (record && TERMINAL_STATUSES.includes(record.result.status)) return;
   const result: ClassificationResult = {

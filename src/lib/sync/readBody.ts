@@ -1,0 +1,49 @@
+/**
+ * Reads a request body into one Buffer without ever holding more than the limit: the declared
+ * Content-Length is checked before reading, then the stream is read chunk by chunk and cancelled
+ * as soon as it passes the limit, since a client may omit the length or send more than it said.
+ */
+import type { HttpRequest } from '@azure/functions';
+import { ClassifierError } from '../errors';
+
+export interface ReadBodyOptions {
+  maxBytes: number;
+  /** What the limit applies to, for the 413 message ("the image", "the JSON body"). */
+  what: string;
+  abortSignal?: AbortSignal;
+}
+
+/** The whole body (empty when there is none); `file_too_large` past `maxBytes`. */
+export async function readBody(request: HttpRequest, options: ReadBodyOptions): Promise<Buffer> {
+  const { maxBytes, what } = options;
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw tooLarge(what, maxBytes, `Content-Length says ${declared}`);
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  const cancel = (): void => void reader.cancel().catch(() => undefined);
+  options.abortSignal?.addEventListener('abort', cancel, { once: true });
+  const chunks: Buffer[] = [];
+  let received = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      if (received > maxBytes) {
+        cancel();
+        throw tooLarge(what, maxBytes, 'more was sent');
+      }
+      chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    }
+  } finally {
+    options.abortSignal?.removeEventListener('abort', cancel);
+  }
+  return Buffer.concat(chunks, received);
+}
+
+function tooLarge(what: string, maxBytes: number, detail: string): ClassifierError {
+  return new ClassifierError(
+    'file_too_large',
+    `Expected ${what} to be at most ${maxBytes} bytes but ${detail}; send a smaller image.`,
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * The local Functions host: what `func start` does for this app, without Core Tools.
+ *
+ * Startup follows azure-functions-nodejs-worker `src/startApp.ts` (load package.json `main`,
+ * then `appStart` hooks) and the host's listener start-up: HTTP routes under host.json's
+ * routePrefix, queue listeners, blob scanners (see triggers/blobTrigger.ts) and timers.
+ * Like the host it honours host.json `functions` and `AzureWebJobs.<name>.Disabled` settings.
+ * Stop: listeners stop polling, the server stops accepting, in-flight invocations get
+ * `stopTimeoutMs` to finish (the host's graceful shutdown), then `appTerminate` hooks run.
+ */
+import * as http from 'http';
+import * as os from 'os';
+import type { AddressInfo } from 'net';
+import { executeHooks } from './functionsCore';
+import { readHostConfig } from './hostConfig';
+import { createHttpTriggerListener } from './http/server';
+import { InflightTracker } from './inflight';
+import { loadApp } from './loader';
+import { createHostLogger, type HostLogLevel } from './log';
+import { createHostStorageClients } from './storage';
+import { startBlobTriggers } from './triggers/blobTrigger';
+import type { BoundFunction, TriggerContext } from './triggers/context';
+import { startQueueTrigger } from './triggers/queueTrigger';
+import { runTimerTrigger } from './triggers/timerTrigger';
+
+export interface HostOptions {
+  /** Directory with package.json (whose `main` globs the compiled function files) and host.json. Default: cwd. */
+  appRoot?: string;
+  /** HTTP port; 0 picks a free one. Default: PORT, else 7071. */
+  port?: number;
+  /** Storage connection string for queue and blob triggers. Default: AzureWebJobsStorage. */
+  connectionString?: string;
+  /** Names this host's state in storage (receipts, internal queue). Default: the machine name, like the host. */
+  hostId?: string;
+  /** Default 'info'; tests pass 'silent' or 'error'. */
+  logLevel?: HostLogLevel;
+  /** Where log lines go. Default: stdout. */
+  log?: (line: string) => void;
+  /** Largest accepted HTTP request body. Default: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT or 100 MiB. */
+  maxRequestBodyBytes?: number;
+  /** How long stop() waits for running invocations. Default 30 s. */
+  stopTimeoutMs?: number;
+  /** Queue message invisibility while it runs, renewed at half. Default 60 s (the host: 10 min). */
+  leaseMs?: number;
+}
+
+export interface RunningHost {
+  /** The bound HTTP port. */
+  port: number;
+  /** `http://localhost:<port>`. */
+  url: string;
+  /** Names of the enabled functions. */
+  functions: string[];
+  /** Stops listeners, waits for in-flight invocations (bounded), closes the server. */
+  stop(): Promise<void>;
+}
+
+/** The host id the Functions host derives locally: machine name, lower case, at most 32 characters. */
+export function defaultHostId(): string {
+  const id = (process.env.AzureFunctionsWebHost__hostid ?? os.hostname())
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-');
+  return id.replace(/-+/g, '-').slice(0, 32).replace(/^-|-$/g, '') || 'local-host';
+}
+
+function triggerOf(bound: BoundFunction): string {
+  return String(bound.fn.metadata.bindings[bound.triggerName].type).toLowerCase();
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
+  const appRoot = options.appRoot ?? process.cwd();
+  const logger = createHostLogger({ level: options.logLevel, write: options.log });
+  const config = await readHostConfig(appRoot);
+  const registry = await loadApp({ appRoot, logger });
+  const bound: BoundFunction[] = [...registry.functions.values()]
+    .filter((fn) => !config.functions || config.functions.includes(fn.metadata.name))
+    .filter((fn) => !/^(true|1)$/i.test(process.env[`AzureWebJobs.${fn.metadata.name}.Disabled`] ?? ''))
+    .map((fn) => ({
+      fn,
+      triggerName:
+        Object.keys(fn.metadata.bindings).find((k) =>
+          /trigger$/i.test(String(fn.metadata.bindings[k].type)),
+        ) ?? '',
+    }));
+  const connectionString = options.connectionString ?? process.env.AzureWebJobsStorage;
+  const abort = new AbortController();
+  const inflight = new InflightTracker();
+  const ctx: TriggerContext = {
+    registry,
+    config,
+    logger,
+    inflight,
+    signal: abort.signal,
+    storage: connectionString ? createHostStorageClients(connectionString) : undefined,
+    hostId: options.hostId ?? defaultHostId(),
+    leaseMs: options.leaseMs,
+  };
+  const byType = (type: string) => bound.filter((b) => triggerOf(b) === type);
+  const server = http.createServer(
+    createHttpTriggerListener({
+      registry,
+      functions: byType('httptrigger'),
+      routePrefix: config.routePrefix,
+      logger,
+      inflight,
+      maxRequestBodyBytes: options.maxRequestBodyBytes,
+    }),
+  );
+  const port = await listen(server, options.port ?? (Number(process.env.PORT) || 7071));
+  for (const b of bound.filter(
+    (b) => !['httptrigger', 'queuetrigger', 'blobtrigger', 'timertrigger'].includes(triggerOf(b)),
+  )) {
+    logger.warn(
+      `Function "${b.fn.metadata.name}" has a trigger the local host does not run (${triggerOf(b)}).`,
+    );
+  }
+  const storageTriggers = ['queuetrigger', 'blobtrigger'].flatMap(byType);
+  if (!ctx.storage && storageTriggers.length > 0) {
+    logger.warn(
+      `No storage connection (AzureWebJobsStorage): ${storageTriggers.map((b) => b.fn.metadata.name).join(', ')} will not run.`,
+    );
+  }
+  const listeners = [
+    ...(ctx.storage ? byType('queuetrigger') : []).map((b) => startQueueTrigger(ctx, b)),
+    ...startBlobTriggers(ctx, ctx.storage ? byType('blobtrigger') : []),
+    ...byType('timertrigger').map((b) => runTimerTrigger(ctx, b)),
+  ].map((p) => p.catch((err: unknown) => logger.error('A trigger listener stopped on an error.', err)));
+  logger.info(
+    `Host started on http://localhost:${port} with functions: ${bound.map((b) => b.fn.metadata.name).join(', ')}`,
+  );
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    abort.abort();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await Promise.all(listeners);
+    if (!(await inflight.drain(options.stopTimeoutMs ?? 30_000)))
+      logger.warn('Stopped with invocations still running.');
+    server.closeAllConnections();
+    await closed;
+    await executeHooks(registry, 'appTerminate', { hookData: {}, appHookData: registry.appHookData });
+  };
+  return {
+    port,
+    url: `http://localhost:${port}`,
+    functions: bound.map((b) => b.fn.metadata.name),
+    stop: () => (stopping ??= stop()),
+  };
+}

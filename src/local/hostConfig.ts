@@ -1,0 +1,74 @@
+/**
+ * Reads the settings the local host honours from host.json, with the Functions host's defaults.
+ *
+ * Queue defaults are those of the Storage Queues extension 5.x (`QueuesOptions`, documented in
+ * "host.json settings" for queues): batchSize 16, newBatchThreshold batchSize/2 (per instance),
+ * visibilityTimeout 0, maxDequeueCount 5, maxPollingInterval 1 min, messageEncoding base64.
+ * HTTP: `extensions.http.routePrefix` defaults to "api".
+ */
+import { readFile } from 'fs/promises';
+import * as path from 'path';
+
+export interface QueuesConfig {
+  batchSize: number;
+  newBatchThreshold: number;
+  /** Delay before a failed message becomes visible again. */
+  visibilityTimeoutMs: number;
+  maxDequeueCount: number;
+  maxPollingIntervalMs: number;
+  messageEncoding: 'base64' | 'none';
+}
+
+export interface HostConfig {
+  routePrefix: string;
+  queues: QueuesConfig;
+  /** host.json `functions`: when present, only these functions are enabled. */
+  functions?: string[];
+}
+
+/** Parses a .NET TimeSpan ("00:00:02", "1.02:00:00", "00:00:00.500") or a number of milliseconds. */
+export function parseTimeSpan(value: unknown, fallbackMs: number): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return fallbackMs;
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?$/.exec(value.trim());
+  if (!m) throw new Error(`Expected a TimeSpan like "00:00:02" in host.json but found "${value}".`);
+  const [, d = '0', h, min, s, frac = '0'] = m;
+  const seconds = Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s);
+  return seconds * 1000 + Math.round(Number(`0.${frac}`) * 1000);
+}
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
+const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
+
+export function toHostConfig(hostJson: unknown): HostConfig {
+  const extensions = obj(obj(hostJson).extensions);
+  const q = obj(extensions.queues);
+  const batchSize = Math.min(num(q.batchSize, 16), 32);
+  const routePrefix = obj(extensions.http).routePrefix;
+  const functions = obj(hostJson).functions;
+  return {
+    routePrefix: typeof routePrefix === 'string' ? routePrefix.replace(/^\/+|\/+$/g, '') : 'api',
+    queues: {
+      batchSize,
+      newBatchThreshold: num(q.newBatchThreshold, Math.floor(batchSize / 2)),
+      visibilityTimeoutMs: parseTimeSpan(q.visibilityTimeout, 0),
+      maxDequeueCount: num(q.maxDequeueCount, 5),
+      maxPollingIntervalMs: parseTimeSpan(q.maxPollingInterval, 60_000),
+      messageEncoding: q.messageEncoding === 'none' ? 'none' : 'base64',
+    },
+    functions: Array.isArray(functions) ? functions.map(String) : undefined,
+  };
+}
+
+/** host.json of the app root; a missing file means all defaults (the real host requires one). */
+export async function readHostConfig(appRoot: string): Promise<HostConfig> {
+  let text: string;
+  try {
+    text = await readFile(path.join(appRoot, 'host.json'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return toHostConfig({});
+    throw err;
+  }
+  return toHostConfig(JSON.parse(text));
+}

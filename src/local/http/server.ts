@@ -1,0 +1,150 @@
+/**
+ * Serves HTTP-triggered functions: Node request -> RPC HttpData -> library -> RPC response -> Node.
+ *
+ * Mirrors what the Functions host sends a Node worker for an HTTP trigger (the `http` TypedData the
+ * library reads in `src/http/HttpRequest.ts`: method, absolute url, headers, query, route params,
+ * body bytes) and how it writes the `$return` http output back (`src/converters/toRpcHttp.ts`).
+ * Like `func start`, authLevel is not enforced locally: function keys are an Azure-side check.
+ * Unknown routes and unmatched methods answer 404, an unhandled handler error 500 with no body,
+ * and bodies over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT (default 100 MiB, the host's limit) 413.
+ */
+import * as http from 'http';
+import type { RegisteredFunction, RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from '../coreTypes';
+import type { CoreRegistry } from '../functionsCore';
+import { invokeFunction } from '../invoke';
+import type { InflightTracker } from '../inflight';
+import type { HostLogger } from '../log';
+import { typedBytes, typedDataToBuffer, typedJson } from '../typedData';
+import { compileRoute, matchRoute, type CompiledRoute } from './routes';
+
+export interface HttpTriggerServerOptions {
+  registry: CoreRegistry;
+  /** HTTP-triggered functions with their trigger binding name. */
+  functions: { fn: RegisteredFunction; triggerName: string }[];
+  routePrefix: string;
+  logger: HostLogger;
+  inflight: InflightTracker;
+  /** Largest accepted request body. Default: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT or 100 MiB. */
+  maxRequestBodyBytes?: number;
+}
+
+interface HttpRoute {
+  fn: RegisteredFunction;
+  triggerName: string;
+  route: CompiledRoute;
+  methods?: string[];
+}
+
+class BodyTooLargeError extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        reject(new BodyTooLargeError());
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function cookieHeader(c: RpcHttpCookie): string {
+  const parts = [`${c.name ?? ''}=${c.value ?? ''}`];
+  if (c.domain?.value) parts.push(`Domain=${c.domain.value}`);
+  if (c.path?.value) parts.push(`Path=${c.path.value}`);
+  if (c.expires?.value?.seconds)
+    parts.push(`Expires=${new Date(c.expires.value.seconds * 1000).toUTCString()}`);
+  if (c.maxAge?.value !== undefined && c.maxAge?.value !== null) parts.push(`Max-Age=${c.maxAge.value}`);
+  if (c.secure?.value) parts.push('Secure');
+  if (c.httpOnly?.value) parts.push('HttpOnly');
+  if (c.sameSite && c.sameSite !== 'none')
+    parts.push(`SameSite=${c.sameSite === 'explicitNone' ? 'None' : c.sameSite}`);
+  return parts.join('; ');
+}
+
+function httpResponseOf(response: RpcInvocationResponse): RpcHttpData | undefined {
+  return (
+    response.returnValue?.http ?? response.outputData?.find((o) => o.data?.http)?.data?.http ?? undefined
+  );
+}
+
+function writeResponse(res: http.ServerResponse, method: string, out: RpcHttpData | undefined): void {
+  if (!out) return void res.writeHead(204).end();
+  for (const [name, value] of Object.entries(out.headers ?? {})) res.setHeader(name, value);
+  const cookies = (out.cookies ?? []).map(cookieHeader);
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  const body = typedDataToBuffer(out.body);
+  res.statusCode = Number(out.statusCode ?? 200);
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+export function compileHttpRoutes(options: HttpTriggerServerOptions): HttpRoute[] {
+  return options.functions
+    .map(({ fn, triggerName }) => {
+      const binding = fn.metadata.bindings[triggerName];
+      const route = typeof binding.route === 'string' ? binding.route : fn.metadata.name;
+      const methods = Array.isArray(binding.methods)
+        ? binding.methods.map((m) => String(m).toUpperCase())
+        : undefined;
+      return { fn, triggerName, route: compileRoute(options.routePrefix, route), methods };
+    })
+    .sort((a, b) => b.route.precedence - a.route.precedence);
+}
+
+/** A request listener for `http.createServer`. */
+export function createHttpTriggerListener(options: HttpTriggerServerOptions): http.RequestListener {
+  const routes = compileHttpRoutes(options);
+  const limit =
+    options.maxRequestBodyBytes ??
+    (Number(process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) || 100 * 1024 * 1024);
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    let params: Record<string, string> | undefined;
+    const hit = routes.find(
+      (r) => (!r.methods || r.methods.includes(method)) && (params = matchRoute(r.route, url.pathname)),
+    );
+    if (!hit || !params) return void res.writeHead(404).end();
+    const body = await readBody(req, limit);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const query = Object.fromEntries(url.searchParams);
+    const rpcHttp: RpcHttpData = {
+      method,
+      url: url.toString(),
+      headers,
+      query,
+      params,
+      body: typedBytes(body),
+    };
+    const paramMetadata = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { string: v }]));
+    const outcome = await invokeFunction(
+      options.registry,
+      hit.fn,
+      {
+        inputData: [{ name: hit.triggerName, data: { http: rpcHttp } }],
+        triggerMetadata: { ...paramMetadata, Query: typedJson(query), Headers: typedJson(headers) },
+      },
+      options.logger,
+    );
+    if (!outcome.ok) return void res.writeHead(500).end();
+    writeResponse(res, method, httpResponseOf(outcome.response));
+  };
+  return (req, res) => {
+    void options.inflight.track(
+      handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent)
+          res.writeHead(err instanceof BodyTooLargeError ? 413 : 500, { connection: 'close' });
+        res.end();
+        if (!(err instanceof BodyTooLargeError))
+          options.logger.error('The local host failed to answer a request.', err);
+      }),
+    );
+  };
+}

@@ -1,0 +1,38 @@
+/** What every trigger listener needs from the running host. */
+import type { RegisteredFunction } from '../coreTypes';
+import type { CoreRegistry } from '../functionsCore';
+import type { HostConfig } from '../hostConfig';
+import type { InflightTracker } from '../inflight';
+import type { HostLogger } from '../log';
+import type { HostStorageClients } from '../storage';
+
+export interface TriggerContext {
+  registry: CoreRegistry;
+  config: HostConfig;
+  logger: HostLogger;
+  inflight: InflightTracker;
+  signal: AbortSignal;
+  /** Undefined when no storage connection was given: storage triggers then cannot start. */
+  storage?: HostStorageClients;
+  /** Identifies this host's state in storage (blob receipts, the internal blob-trigger queue). */
+  hostId: string;
+  /** Queue lease while a message runs; tests shorten it. */
+  leaseMs?: number;
+}
+
+export interface BoundFunction {
+  fn: RegisteredFunction;
+  triggerName: string;
+}
+
+export function requireStorage(ctx: TriggerContext, what: string): NonNullable<TriggerContext['storage']> {
+  if (!ctx.storage) {
+    throw new Error(`${what} needs a storage connection: set AzureWebJobsStorage or pass connectionString.`);
+  }
+  return ctx.storage;
+}
+
+/** The `sys` trigger metadata the host adds to every non-HTTP invocation. */
+export function sysMetadata(methodName: string): Record<string, unknown> {
+  return { MethodName: methodName, UtcNow: new Date().toISOString(), RandGuid: crypto.randomUUID() };
+}
