@@ -1,0 +1,196 @@
+// The whole Azure deployment of the image classifier (`azd up`): one resource group holding a
+// Flex Consumption function app, its storage account, a user-assigned identity, monitoring and
+// the Event Grid system topic that feeds the blob triggers. Layout follows the Azure-Samples azd
+// Functions quickstarts (functions-quickstart-typescript-azd, functions-e2e-blob-pdf-to-text).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; seeds the resource token that makes every resource name unique.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. It must offer Flex Consumption: az functionapp list-flexconsumption-locations.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the user running azd (AZURE_PRINCIPAL_ID); gets data roles on the storage account for az --auth-mode login. Empty to skip.')
+param principalId string = ''
+
+@description('Model manifest id under models/ (CLASSIFIER_MODEL); the prepackage hook puts its weights into the package.')
+param classifierModel string = 'mobilenetv2-12-int8'
+
+@minValue(1)
+@maxValue(1000)
+@description('Upper bound of instances the app scales out to; caps cost and the load on storage.')
+param maximumInstanceCount int = 40
+
+// 2048 MB (about 1 vCPU): onnxruntime-node keeps the model session and its native arena in
+// memory, and sharp/libvips decodes up to 50-megapixel images (CONTRACT.md) into raw RGB
+// buffers of ~150 MB each, several at a time per instance. 512 MB would run out of memory
+// on large images and gives only 0.25 vCPU to inference.
+@allowed([512, 2048, 4096])
+@description('Memory of each Flex Consumption instance in MB; CPU is allotted in proportion.')
+param instanceMemoryMB int = 2048
+
+@description('Extra origins allowed to PUT to the uploads container and to call POST /api/uploads (for example http://localhost:7071 when a local page uses this account).')
+param additionalUploadOrigins array = []
+
+@description('Function app name; empty for func-<token>.')
+param functionAppName string = ''
+
+@description('Storage account name; empty for st<token>.')
+param storageAccountName string = ''
+
+@description('Resource group name; empty for rg-<environmentName>.')
+param resourceGroupName string = ''
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var appName = !empty(functionAppName) ? functionAppName : '${abbrs.webSitesFunctions}${resourceToken}'
+// Flex Consumption deploys from a blob container (functionAppConfig.deployment.storage).
+var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(resourceToken, 7)}'
+// The storage CORS rule needs the app's origin before the app exists, so it is derived from
+// the name (the default *.azurewebsites.net host) instead of read from the site resource.
+var appOrigin = 'https://${appName}.azurewebsites.net'
+var uploadOrigins = concat([appOrigin], additionalUploadOrigins)
+
+// Public storage names (CONTRACT.md "Storage", src/lib/storage/names.ts); test/infra checks they match.
+var blobContainerNames = ['images', 'uploads', 'results']
+var queueNames = ['classify', 'classify-poison']
+var tableNames = ['results']
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'core/security/user-assigned-identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'core/storage/storage-account.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: !empty(storageAccountName) ? storageAccountName : '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    containers: concat(blobContainerNames, [deploymentContainerName])
+    queues: queueNames
+    tables: tableNames
+    // The upload page PUTs straight to Blob Storage with a user delegation SAS (POST /api/uploads).
+    corsRules: [
+      {
+        allowedOrigins: uploadOrigins
+        allowedMethods: ['PUT', 'OPTIONS']
+        allowedHeaders: ['x-ms-blob-type', 'content-type', 'x-ms-*']
+        exposedHeaders: ['x-ms-*', 'etag']
+        maxAgeInSeconds: 3600
+      }
+    ]
+  }
+}
+
+module monitoring 'core/monitor/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module plan 'core/host/flex-consumption-plan.bicep' = {
+  name: 'plan'
+  scope: rg
+  params: {
+    name: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: appName
+    location: location
+    tags: tags
+    planId: plan.outputs.id
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    runtimeName: 'node'
+    runtimeVersion: '22'
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    appSettings: {
+      CLASSIFIER_MODEL: classifierModel
+      // Filled by scripts/prepackage.* at package time; read-only at run time (run from package).
+      MODEL_CACHE_DIR: '/home/site/wwwroot/models/cache'
+      // Comma-separated; the upload page is served by the app itself (GET /).
+      UPLOAD_ALLOWED_ORIGINS: join(uploadOrigins, ',')
+      // The contract's defaults, declared so operators find and tune them in one place.
+      CLASSIFIER_MAX_BYTES: '20971520'
+      CLASSIFIER_MAX_PIXELS: '50000000'
+      // The page function owns '/', so the host's default home page must step aside.
+      AzureWebJobsDisableHomepage: 'true'
+      // The remote build's npm may ignore package.json allowScripts: skip onnxruntime-node's
+      // optional CUDA download there too (the CPU binaries ship in the npm package).
+      ONNXRUNTIME_NODE_INSTALL: 'skip'
+    }
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    identityPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module eventGrid 'app/eventgrid.bicep' = {
+  name: 'eventgrid'
+  scope: rg
+  params: {
+    name: '${abbrs.eventGridSystemTopics}${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountId: storage.outputs.id
+  }
+}
+
+// azd stores these in .azure/<env>/.env; the hook scripts read them.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
+output CLASSIFIER_MODEL string = classifierModel

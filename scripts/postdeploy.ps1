@@ -1,0 +1,81 @@
+# azd postdeploy hook (Windows): subscribes each Event Grid-sourced blob trigger to BlobCreated
+# events of the container it watches. Same steps as postdeploy.sh: the webhook URL carries the
+# app's blobs_extension system key, which exists only once the deployed code has been indexed.
+$ErrorActionPreference = 'Stop'
+
+# Blob-trigger functions (app.storageBlob('<name>', { source: 'EventGrid', ... }) in
+# src/functions/) and the container each watches. test/infra/consistency.test.ts checks these
+# names against src/functions/ and against postdeploy.sh.
+$BlobTriggers = [ordered]@{
+  uploadsBlobCreated = 'uploads'
+  imagesBlobCreated  = 'images'
+}
+
+function Fail([string]$Message) {
+  Write-Error "postdeploy: $Message" -ErrorAction Continue
+  exit 1
+}
+
+if (-not (Get-Command az -ErrorAction SilentlyContinue)) {
+  Fail 'the Azure CLI (az) is required; install it and run az login.'
+}
+
+# azd passes its environment to hooks; load it explicitly when run by hand.
+if (-not $env:AZURE_FUNCTION_APP_NAME) {
+  foreach ($line in (& azd env get-values)) {
+    if ($line -match '^([^=]+)=(.*)$') {
+      [Environment]::SetEnvironmentVariable($Matches[1], ($Matches[2] -replace '^"|"$'))
+    }
+  }
+}
+$App = $env:AZURE_FUNCTION_APP_NAME
+$Rg = $env:AZURE_RESOURCE_GROUP
+$Topic = $env:EVENT_GRID_SYSTEM_TOPIC_NAME
+if (-not $App -or -not $Rg -or -not $Topic) {
+  Fail 'AZURE_FUNCTION_APP_NAME, AZURE_RESOURCE_GROUP or EVENT_GRID_SYSTEM_TOPIC_NAME is not set; run azd provision first.'
+}
+$AppUri = if ($env:SERVICE_API_URI) { $env:SERVICE_API_URI } else { "https://$App.azurewebsites.net" }
+
+# The host creates the blobs_extension key when it first loads an Event Grid blob trigger.
+$Key = ''
+for ($attempt = 1; -not $Key; $attempt++) {
+  $Key = az functionapp keys list --name $App --resource-group $Rg --query 'systemKeys.blobs_extension' --output tsv 2>$null
+  if ($Key) { break }
+  if ($attempt -ge 20) {
+    Fail "no blobs_extension system key on $App after 5 minutes. Check that the deployment succeeded and that src/functions registers the blob triggers with source: 'EventGrid' (docs/deploy.md, Troubleshooting)."
+  }
+  Write-Host "postdeploy: waiting for the blobs_extension key on $App ($attempt/20)..."
+  Start-Sleep -Seconds 15
+}
+
+foreach ($entry in $BlobTriggers.GetEnumerator()) {
+  $FunctionName = $entry.Key
+  $Container = $entry.Value
+  $Subscription = "blob-created-$Container"
+  $Endpoint = "$AppUri/runtime/webhooks/blobs?functionName=Host.Functions.$FunctionName&code=$Key"
+  # az is a .cmd on Windows; cmd.exe would split the URL at '&' unless it is quoted (as the
+  # Azure-Samples post-up.ps1 does).
+  if ($IsWindows -or $env:OS -eq 'Windows_NT') { $Endpoint = "`"$Endpoint`"" }
+  Write-Host "postdeploy: subscribing $FunctionName to BlobCreated in container $Container ($Subscription)"
+  for ($try = 1; ; $try++) {
+    az eventgrid system-topic event-subscription create `
+      --name $Subscription `
+      --resource-group $Rg `
+      --system-topic-name $Topic `
+      --endpoint-type webhook `
+      --endpoint $Endpoint `
+      --included-event-types Microsoft.Storage.BlobCreated `
+      --subject-begins-with "/blobServices/default/containers/$Container/" `
+      --output none
+    if ($LASTEXITCODE -eq 0) { break }
+    if ($try -ge 3) {
+      Fail "could not create Event Grid subscription $Subscription (webhook validation by $FunctionName failed). See docs/deploy.md, Troubleshooting."
+    }
+    Write-Host 'postdeploy: retrying in 20 s...'
+    Start-Sleep -Seconds 20
+  }
+}
+
+Write-Host 'postdeploy: Event Grid subscriptions are in place:'
+az eventgrid system-topic event-subscription list --resource-group $Rg --system-topic-name $Topic `
+  --query '[].{name:name, state:provisioningState, filter:filter.subjectBeginsWith}' --output table

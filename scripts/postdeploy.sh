@@ -1,0 +1,74 @@
+#!/bin/sh
+# azd postdeploy hook: subscribes each Event Grid-sourced blob trigger to BlobCreated events of
+# the container it watches. Bicep cannot do this: the webhook URL carries the app's
+# blobs_extension system key, which exists only once the deployed code has been indexed.
+# Re-running it updates the subscriptions in place (create is a PUT).
+set -eu
+
+# Blob-trigger functions (app.storageBlob('<name>', { source: 'EventGrid', ... }) in
+# src/functions/) and the container each watches, as <function name>=<container>.
+# test/infra/consistency.test.ts checks these names against src/functions/.
+BLOB_TRIGGERS="uploadsBlobCreated=uploads imagesBlobCreated=images"
+
+fail() {
+  echo "postdeploy: $*" >&2
+  exit 1
+}
+
+command -v az >/dev/null 2>&1 || fail "the Azure CLI (az) is required; install it and run az login."
+
+# azd passes its environment to hooks; load it explicitly when run by hand.
+if [ -z "${AZURE_FUNCTION_APP_NAME:-}" ]; then
+  while IFS='=' read -r key value; do
+    value=$(echo "$value" | sed 's/^"//; s/"$//')
+    export "$key=$value"
+  done <<ENV
+$(azd env get-values)
+ENV
+fi
+APP="${AZURE_FUNCTION_APP_NAME:?run azd provision first (AZURE_FUNCTION_APP_NAME is not set)}"
+RG="${AZURE_RESOURCE_GROUP:?AZURE_RESOURCE_GROUP is not set}"
+TOPIC="${EVENT_GRID_SYSTEM_TOPIC_NAME:?EVENT_GRID_SYSTEM_TOPIC_NAME is not set}"
+APP_URI="${SERVICE_API_URI:-https://$APP.azurewebsites.net}"
+
+# The host creates the blobs_extension key when it first loads an Event Grid blob trigger,
+# which can take a minute after a deployment on a cold app. Asking for it also wakes the app.
+KEY=""
+attempt=1
+while [ -z "$KEY" ]; do
+  KEY=$(az functionapp keys list --name "$APP" --resource-group "$RG" \
+    --query "systemKeys.blobs_extension" --output tsv 2>/dev/null || true)
+  [ -n "$KEY" ] && break
+  [ "$attempt" -ge 20 ] && fail "no blobs_extension system key on $APP after 5 minutes. Check that the deployment succeeded and that src/functions registers the blob triggers with source: 'EventGrid' (docs/deploy.md, Troubleshooting)."
+  echo "postdeploy: waiting for the blobs_extension key on $APP ($attempt/20)..."
+  attempt=$((attempt + 1))
+  sleep 15
+done
+
+for pair in $BLOB_TRIGGERS; do
+  function_name=${pair%%=*}
+  container=${pair#*=}
+  subscription="blob-created-$container"
+  endpoint="$APP_URI/runtime/webhooks/blobs?functionName=Host.Functions.$function_name&code=$KEY"
+  echo "postdeploy: subscribing $function_name to BlobCreated in container $container ($subscription)"
+  # Event Grid validates the webhook on creation; a cold instance may miss the first handshake.
+  try=1
+  until az eventgrid system-topic event-subscription create \
+    --name "$subscription" \
+    --resource-group "$RG" \
+    --system-topic-name "$TOPIC" \
+    --endpoint-type webhook \
+    --endpoint "$endpoint" \
+    --included-event-types Microsoft.Storage.BlobCreated \
+    --subject-begins-with "/blobServices/default/containers/$container/" \
+    --output none; do
+    [ "$try" -ge 3 ] && fail "could not create Event Grid subscription $subscription (webhook validation by $function_name failed). See docs/deploy.md, Troubleshooting."
+    try=$((try + 1))
+    echo "postdeploy: retrying in 20 s..."
+    sleep 20
+  done
+done
+
+echo "postdeploy: Event Grid subscriptions are in place:"
+az eventgrid system-topic event-subscription list --resource-group "$RG" --system-topic-name "$TOPIC" \
+  --query "[].{name:name, state:provisioningState, filter:filter.subjectBeginsWith}" --output table

@@ -1,0 +1,259 @@
+/**
+ * Keeps infra/ and scripts/ in step with the code: storage names, app settings, runtime, roles
+ * and the blob-trigger names the postdeploy hook subscribes. Reads files only (Bicep as text,
+ * comments stripped); nothing here compiles Bicep or reaches Azure.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { storageNames, watchedContainers } from '../../src/lib/storage/names';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Read by the code but never set in Azure: local-only, or set by the platform. */
+const LOCAL_ONLY_ENV = new Set(['PORT', 'AzureWebJobsStorage', 'CI', 'HOME', 'XDG_CACHE_HOME', 'NODE_ENV']);
+// AzureFunctionsJobHost__* / AzureFunctionsWebHost__* are Functions host settings, read by src/local's emulation of the host.
+const PLATFORM_ENV_PREFIXES = [
+  'WEBSITE_',
+  'FUNCTIONS_',
+  'AzureFunctionsJobHost',
+  'AzureFunctionsWebHost',
+  'APPSETTING_',
+];
+
+/** Built-in role definition ids: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles */
+const KNOWN_ROLES: Record<string, string> = {
+  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
+  'ba92f5b4-2d11-453d-a403-e96b0029c9fe': 'Storage Blob Data Contributor',
+  '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
+  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
+  '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
+};
+
+function filesUnder(dir: string, ext: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) return filesUnder(full, ext);
+    return full.endsWith(ext) ? [full] : [];
+  });
+}
+
+/** Drops // and /* *\/ comments, leaving string literals (which may contain //, as URLs do) intact. */
+function stripComments(text: string): string {
+  return text.replace(
+    /('(?:\\.|[^'\\\n])*')|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g,
+    (match, str: string | undefined) => str ?? '',
+  );
+}
+
+const read = (file: string): string => readFileSync(file, 'utf8');
+const bicepFiles = filesUnder(path.join(ROOT, 'infra'), '.bicep');
+const bicepRaw = bicepFiles.map(read).join('\n');
+const bicep = stripComments(bicepRaw);
+const mainBicep = stripComments(read(path.join(ROOT, 'infra/main.bicep')));
+
+/** The string items of `var <name> = [ ... ]` in main.bicep. */
+function bicepArrayVar(name: string): string[] {
+  const match = new RegExp(`var\\s+${name}\\s*=\\s*\\[([^\\]]*)\\]`).exec(mainBicep);
+  if (!match) throw new Error(`infra/main.bicep declares no "var ${name} = [...]".`);
+  return [...match[1].matchAll(/'([^']*)'/g)].map((m) => m[1]);
+}
+
+/** The body of the `{ ... }` that starts at `open`, matching nested braces. */
+function braceBody(text: string, open: number): string {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '{') depth++;
+    if (text[i] === '}' && --depth === 0) return text.slice(open + 1, i);
+  }
+  throw new Error(`Unbalanced braces in infra Bicep after: ${text.slice(open, open + 80)}`);
+}
+
+/** Keys of every app-settings object: `appSettings: {...}` and `var <x>Settings = {...}`. */
+function bicepAppSettings(): Set<string> {
+  const names = new Set<string>();
+  for (const m of bicep.matchAll(/(?:\bappSettings\s*:|\bvar\s+\w*[sS]ettings\s*=)\s*\{/g)) {
+    const body = braceBody(bicep, m.index + m[0].length - 1);
+    for (const key of body.matchAll(/^\s*'?([A-Za-z_][A-Za-z0-9_]*)'?\s*:/gm)) names.add(key[1]);
+  }
+  return names;
+}
+
+/** Environment variable names the code under src/ reads. */
+function envNamesReadBySrc(): Map<string, string> {
+  const found = new Map<string, string>();
+  const patterns = [
+    /process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g,
+    /process\.env\[\s*['"`]([A-Za-z_][A-Za-z0-9_]*)['"`]\s*\]/g,
+    // Helpers such as positiveIntFromEnv('CLASSIFIER_MAX_BYTES', ...) that read process.env[name].
+    /\w*[eE]nv\w*\(\s*['"`]([A-Z][A-Z0-9_]*)['"`]/g,
+  ];
+  for (const file of filesUnder(path.join(ROOT, 'src'), '.ts')) {
+    const text = read(file);
+    for (const pattern of patterns) {
+      for (const m of text.matchAll(pattern)) found.set(m[1], path.relative(ROOT, file));
+    }
+  }
+  return found;
+}
+
+/** Whether a package.json engines range (>=, >, <=, <, =, ^, ~, x, ||) admits a version. */
+function rangeAllows(range: string, version: string): boolean {
+  const parse = (v: string): number[] =>
+    v
+      .replace(/^v/, '')
+      .split('.')
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : 0));
+  const cmp = (a: number[], b: number[]): number => {
+    for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+    return 0;
+  };
+  const v = parse(version);
+  return range.split('||').some((alt) =>
+    alt
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((c) => {
+        const m = /^(>=|<=|>|<|=|\^|~)?\s*v?([\dxX*]+(?:\.[\dxX*]+)*)$/.exec(c);
+        if (!m) throw new Error(`Cannot read the engines.node comparator "${c}".`);
+        const [op = '=', raw] = [m[1], m[2]];
+        const parts = raw.split('.');
+        const wild = parts.findIndex((p) => /^[xX*]$/.test(p));
+        const b = parse(raw);
+        if (op === '^' || op === '~' || (op === '=' && (wild >= 0 || parts.length < 3))) {
+          const fixed =
+            op === '^' ? 1 : op === '~' ? Math.min(2, parts.length) : wild >= 0 ? wild : parts.length;
+          return cmp(v, b) >= 0 && v.slice(0, fixed).every((n, i) => n === b[i]);
+        }
+        const d = cmp(v, b);
+        return { '>=': d >= 0, '<=': d <= 0, '>': d > 0, '<': d < 0, '=': d === 0 }[op] ?? false;
+      }),
+  );
+}
+
+describe('infra/ declares what the code uses', () => {
+  it('declares every container, queue and table of src/lib/storage/names.ts', () => {
+    const declared = {
+      Container: bicepArrayVar('blobContainerNames'),
+      Queue: bicepArrayVar('queueNames'),
+      Table: bicepArrayVar('tableNames'),
+    };
+    const missing = Object.entries(storageNames).flatMap(([key, name]) => {
+      const kind = (['Container', 'Queue', 'Table'] as const).find((k) => key.endsWith(k));
+      if (!kind)
+        throw new Error(`storageNames.${key} ends in none of Container, Queue, Table; extend this test.`);
+      return declared[kind].includes(name) ? [] : [`${kind.toLowerCase()} "${name}" (storageNames.${key})`];
+    });
+    expect(missing).toEqual([]);
+    expect(mainBicep).toMatch(/containers:\s*concat\(\s*blobContainerNames\b/);
+    expect(mainBicep).toMatch(/queues:\s*queueNames\b/);
+    expect(mainBicep).toMatch(/tables:\s*tableNames\b/);
+  });
+
+  it('sets every environment variable the code under src/ reads as an app setting', () => {
+    const settings = bicepAppSettings();
+    const missing = [...envNamesReadBySrc()]
+      .filter(([name]) => !LOCAL_ONLY_ENV.has(name) && !PLATFORM_ENV_PREFIXES.some((p) => name.startsWith(p)))
+      .filter(([name]) => !settings.has(name))
+      .map(([name, file]) => `${name} (read in ${file})`);
+    expect(missing).toEqual([]);
+  });
+
+  it('uses identity-based AzureWebJobsStorage settings and the contract app settings', () => {
+    const settings = bicepAppSettings();
+    for (const name of [
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+      'AzureWebJobsStorage__blobServiceUri',
+      'AzureWebJobsStorage__queueServiceUri',
+      'AzureWebJobsStorage__tableServiceUri',
+      'CLASSIFIER_MODEL',
+      'MODEL_CACHE_DIR',
+      'UPLOAD_ALLOWED_ORIGINS',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    ]) {
+      expect({ name, declared: settings.has(name) }).toEqual({ name, declared: true });
+    }
+    expect(bicep).toMatch(/AzureWebJobsStorage__credential:\s*'managedidentity'/);
+    expect(settings.has('AzureWebJobsStorage')).toBe(false);
+    expect(mainBicep).toMatch(/MODEL_CACHE_DIR:\s*'\/home\/site\/wwwroot\/models\/cache'/);
+  });
+
+  it('runs Node 22 on a Flex Consumption plan, which package.json engines allow', () => {
+    expect(mainBicep).toMatch(/runtimeName:\s*'node'/);
+    expect(mainBicep).toMatch(/runtimeVersion:\s*'22'/);
+    expect(mainBicep).toMatch(/param\s+instanceMemoryMB\s+int\s*=\s*2048/);
+    expect(bicep).toMatch(/name:\s*'FC1'[\s\S]*?tier:\s*'FlexConsumption'/);
+    const engines = (JSON.parse(read(path.join(ROOT, 'package.json'))) as { engines?: { node?: string } })
+      .engines;
+    expect(engines?.node).toBeDefined();
+    expect(rangeAllows(engines?.node ?? '', '22.0.0')).toBe(true);
+  });
+
+  it('turns shared keys off on the storage account', () => {
+    expect(bicep).toMatch(/allowSharedKeyAccess:\s*false/);
+    expect(bicep).not.toMatch(/allowSharedKeyAccess:\s*true/);
+  });
+
+  it('assigns only documented data roles, each named in a comment, covering blob, queue and table', () => {
+    const lines = bicepRaw.split('\n');
+    const used = lines.flatMap((line) =>
+      [...line.matchAll(/'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'/gi)].map((m) => ({
+        id: m[1].toLowerCase(),
+        line: line.trim(),
+      })),
+    );
+    const problems = used.flatMap(({ id, line }) => {
+      const role = KNOWN_ROLES[id];
+      if (!role) return [`unknown role id ${id}: ${line}`];
+      return line.includes(`// ${role}`) ? [] : [`role id ${id} lacks the comment "// ${role}": ${line}`];
+    });
+    expect(problems).toEqual([]);
+    const ids = new Set(used.map((u) => u.id));
+    expect(
+      ids.has('b7e6dc6d-f1e8-4753-8033-0f276bb0955b') || ids.has('ba92f5b4-2d11-453d-a403-e96b0029c9fe'),
+    ).toBe(true);
+    expect(ids.has('974c5e8b-45b9-4653-ba55-5f855dd0fb88')).toBe(true);
+    expect(ids.has('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3')).toBe(true);
+  });
+
+  it('creates the Event Grid system topic on the storage account', () => {
+    expect(bicep).toMatch(/'Microsoft\.EventGrid\/systemTopics@[\d-]+(?:-preview)?'/);
+    expect(bicep).toMatch(/topicType:\s*'Microsoft\.Storage\.StorageAccounts'/);
+  });
+});
+
+describe('the postdeploy hook subscribes existing blob triggers', () => {
+  const sh = read(path.join(ROOT, 'scripts/postdeploy.sh'));
+  const ps1 = read(path.join(ROOT, 'scripts/postdeploy.ps1'));
+  const shTriggers = new Map(
+    (/^BLOB_TRIGGERS="([^"]*)"/m.exec(sh)?.[1] ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+  const ps1Block = /\$BlobTriggers\s*=\s*\[ordered\]@\{([^}]*)\}/.exec(ps1)?.[1] ?? '';
+  const ps1Triggers = new Map([...ps1Block.matchAll(/(\w+)\s*=\s*'([^']*)'/g)].map((m) => [m[1], m[2]]));
+
+  it('lists the same function=container pairs in postdeploy.sh and postdeploy.ps1, one per watched container', () => {
+    expect(shTriggers.size).toBeGreaterThan(0);
+    expect([...ps1Triggers]).toEqual([...shTriggers]);
+    expect([...shTriggers.values()].sort()).toEqual([...watchedContainers].sort());
+  });
+
+  it('names blob-trigger functions that src/functions/*.ts registers with app.storageBlob', () => {
+    const registered = new Set(
+      filesUnder(path.join(ROOT, 'src/functions'), '.ts').flatMap((file) =>
+        [...stripComments(read(file)).matchAll(/app\.storageBlob\(\s*['"`](\w+)['"`]/g)].map((m) => m[1]),
+      ),
+    );
+    const missing = [...shTriggers.keys()]
+      .filter((name) => !registered.has(name))
+      .map(
+        (name) =>
+          `${name}: no app.storageBlob('${name}', ...) in src/functions/*.ts (registered: ${[...registered].join(', ') || 'none'})`,
+      );
+    expect(missing).toEqual([]);
+  });
+});
