@@ -14,7 +14,7 @@ import {
 import { storageClients } from './clients';
 
 export interface UploadSasOptions {
-  /** Minutes until the URL stops working (1-15, default 10). */
+  /** Minutes until the URL stops working (at most 15, default 10; fractions allowed). */
   expiresInMinutes?: number;
 }
 
@@ -31,7 +31,7 @@ export async function createUploadSas(
   blobName: string,
   options: UploadSasOptions = {},
 ): Promise<UploadSas> {
-  const minutes = Math.min(15, Math.max(1, options.expiresInMinutes ?? 10));
+  const minutes = Math.min(15, options.expiresInMinutes ?? 10);
   const now = Date.now();
   const expiresOn = new Date(now + minutes * 60 * 1000);
   const clients = storageClients();
