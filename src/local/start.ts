@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   }
   await ensureModelFile(configuredManifest(), { progress: process.stderr });
   await ensureStorage();
-  const host = await startHost({ appRoot: PROJECT_ROOT, port });
+  // How long a running message stays invisible before another attempt may take it over
+  // after a crash (renewed while it runs). Local-only knob, so crash tests need not wait.
+  const leaseSeconds = Number(process.env.LOCAL_QUEUE_LEASE_SECONDS) || 60;
+  const host = await startHost({ appRoot: PROJECT_ROOT, port, leaseMs: leaseSeconds * 1000 });
   await allowUploadsFrom([
     `http://localhost:${host.port}`,
     `http://127.0.0.1:${host.port}`,

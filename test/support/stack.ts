@@ -41,25 +41,35 @@ export function useLocalStack(options: LocalStackOptions = {}): LocalStack {
 
   const startApp = async (): Promise<void> => {
     const child = spawn(process.execPath, [START], {
-      env: { ...process.env, MODEL_CACHE_DIR, ...options.env, AzureWebJobsStorage: azurite!.connectionString, PORT: '0' },
+      env: {
+        ...process.env,
+        MODEL_CACHE_DIR,
+        ...options.env,
+        AzureWebJobsStorage: azurite!.connectionString,
+        PORT: '0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     app = child;
+    const from = output.length;
     url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`The app did not start in 60 s:\n${output}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`The app did not start in 60 s:\n${output.slice(from)}`)),
+        60_000,
+      );
       const onData = (chunk: Buffer): void => {
         output += chunk.toString();
-        const m = /Upload page: +(http:\/\/localhost:\d+)\//.exec(output.slice(-2000));
+        const m = /Upload page: +(http:\/\/localhost:\d+)\//.exec(output.slice(from));
         if (m) {
           clearTimeout(timer);
           resolve(m[1]);
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`The app exited with ${code} while starting:\n${output}`));
+        reject(new Error(`The app exited with ${code} while starting:\n${output.slice(from)}`));
       });
     });
     child.removeAllListeners('exit');
@@ -104,7 +114,11 @@ export function useLocalStack(options: LocalStackOptions = {}): LocalStack {
 }
 
 /** Polls `fn` until it returns a value, or fails after `timeoutMs` with `what` in the message. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
