@@ -25,6 +25,8 @@ export interface LocalApp {
   /** `http://localhost:<port>`, no trailing slash. */
   readonly url: string;
   readonly pid: number;
+  /** The Azurite account the app uses. */
+  readonly connectionString: string;
   /** Stops the app, then Azurite; reports the app process's peak RSS, read just before it stopped. */
   stop(): Promise<{ peakRssMb: number }>;
 }
@@ -69,6 +71,7 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
   return {
     url,
     pid: child.pid!,
+    connectionString: azurite.connectionString,
     async stop() {
       const peakRssMb = Math.round(peakRssKb(child.pid!) / 1024);
       child.kill('SIGTERM');
