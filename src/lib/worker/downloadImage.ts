@@ -1,6 +1,6 @@
 /**
- * Reads an image blob for classification, refusing to pull more than the byte limit into
- * memory: the size is checked from the blob's properties first.
+ * Reads an image blob for classification in one request, refusing to pull more than the byte
+ * limit into memory: the size comes from the response headers before the body is read.
  */
 import { checkSize } from '../decode/validate';
 import { limitsFromEnv } from '../decode/limits';
@@ -14,10 +14,9 @@ export async function downloadImage(
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<Buffer> {
   const client = storageClients().blobs.getContainerClient(blob.container).getBlobClient(blob.name);
+  let response;
   try {
-    const { contentLength = 0 } = await client.getProperties({ abortSignal: options.abortSignal });
-    checkSize(contentLength, limitsFromEnv());
-    return await client.downloadToBuffer(0, contentLength, { abortSignal: options.abortSignal });
+    response = await client.download(0, undefined, { abortSignal: options.abortSignal });
   } catch (err) {
     if (isStatus(err, 404)) {
       throw new ClassifierError(
@@ -27,4 +26,14 @@ export async function downloadImage(
     }
     throw err;
   }
+  const body = response.readableStreamBody;
+  try {
+    checkSize(response.contentLength ?? 0, limitsFromEnv());
+  } catch (err) {
+    body?.destroy(); // stop reading: nothing of an oversize blob is fetched or kept
+    throw err;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of body ?? []) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -1,0 +1,80 @@
+/**
+ * The queue path through the local host and Azurite, as users drive it: POST /api/uploads,
+ * PUT to the SAS URL, then poll the status URL.
+ *  - queueLatency: one photo at a time on an idle stack; upload-to-result latency.
+ *  - queuePath: all 250 dev photos, 16 clients at once; images/s from first POST to last result.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ClassificationResult } from '../../src/lib/results/result';
+import type { UploadTicket } from '../../src/lib/uploads/createUpload';
+import { photoFiles } from '../dataset';
+import { startLocalApp } from '../localApp';
+import { report, type ModeReport } from '../stats';
+
+const LATENCY_SAMPLES = 30;
+const CLIENTS = 16;
+const POLL_MS = 25;
+
+/** Uploads one file and polls until its result is terminal; returns ms from POST to result. */
+async function uploadAndWait(baseUrl: string, file: string): Promise<number> {
+  const bytes = await readFile(file);
+  const started = performance.now();
+  const res = await fetch(`${baseUrl}/api/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fileName: path.basename(file), contentType: 'image/jpeg', size: bytes.length }),
+  });
+  const ticket = (await res.json()) as UploadTicket;
+  const put = await fetch(ticket.uploadUrl, {
+    method: 'PUT',
+    headers: ticket.headers,
+    body: new Uint8Array(bytes),
+  });
+  if (put.status !== 201) throw new Error(`PUT answered ${put.status}`);
+  for (;;) {
+    const result = (await (await fetch(ticket.statusUrl)).json()) as ClassificationResult;
+    if (result.status === 'succeeded') return performance.now() - started;
+    if (result.status === 'failed') throw new Error(`${file}: ${result.error?.message}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+export async function queueLatencyMode(): Promise<ModeReport> {
+  const app = await startLocalApp();
+  const files = photoFiles(LATENCY_SAMPLES + 3);
+  for (const file of files.slice(0, 3)) await uploadAndWait(app.url, file); // warm-up
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (const file of files.slice(3)) {
+    latencies.push(await uploadAndWait(app.url, file));
+    await new Promise((r) => setTimeout(r, 1000)); // let the stack go idle again
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const { peakRssMb } = await app.stop();
+  return {
+    ...report('queue path latency (idle stack)', latencies, seconds, { peakRssMb }),
+    imagesPerSecond: null,
+    note: `upload-to-result, one at a time, ${POLL_MS} ms polling`,
+  };
+}
+
+export async function queuePathMode(): Promise<ModeReport> {
+  const app = await startLocalApp();
+  for (const file of photoFiles(3)) await uploadAndWait(app.url, file); // warm-up
+  const files = photoFiles();
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < files.length) latencies.push(await uploadAndWait(app.url, files[next++]));
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const { peakRssMb } = await app.stop();
+  return report('queue path (upload -> blob trigger -> queue)', latencies, seconds, {
+    peakRssMb,
+    note: `${CLIENTS} clients; peak RSS of the app`,
+  });
+}
