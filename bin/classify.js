@@ -14,6 +14,11 @@ try {
   }
   throw err;
 }
+// `npx classify dir | head` closes the pipe early: stop quietly, as Unix tools do.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

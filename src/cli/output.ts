@@ -18,7 +18,7 @@ export function createWriter(format: OutputFormat, out: NodeJS.WritableStream): 
       let first = true;
       return {
         write: (r) => {
-          out.write(`${first ? '[\n' : ',\n'}${JSON.stringify(r, null, 2)}`);
+          out.write(`${first ? '[\n' : ',\n'}${JSON.stringify(r, null, 2).replace(/^/gm, '  ')}`);
           first = false;
         },
         end: () => out.write(first ? '[]\n' : '\n]\n'),
