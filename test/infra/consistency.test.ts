@@ -10,7 +10,16 @@ import { storageNames, watchedContainers } from '../../src/lib/storage/names';
 const ROOT = path.resolve(__dirname, '../..');
 
 /** Read by the code but never set in Azure: local-only, or set by the platform. */
-const LOCAL_ONLY_ENV = new Set(['PORT', 'AzureWebJobsStorage', 'CI', 'HOME', 'XDG_CACHE_HOME', 'NODE_ENV']);
+const LOCAL_ONLY_ENV = new Set([
+  'PORT',
+  'AzureWebJobsStorage',
+  'CI',
+  'HOME',
+  'XDG_CACHE_HOME',
+  'NODE_ENV',
+  // Knobs of the local host behind npm start (src/local), never set in Azure.
+  'LOCAL_QUEUE_LEASE_SECONDS',
+]);
 // AzureFunctionsJobHost__* / AzureFunctionsWebHost__* are Functions host settings, read by src/local's emulation of the host.
 const PLATFORM_ENV_PREFIXES = [
   'WEBSITE_',
