@@ -1,88 +1,77 @@
 /**
- * The ONNX Runtime session for one model: created once per process, warmed up, and run on
- * batches of decoded crops. Filling the input tensor is where pixels are normalised
- * (ImageNet mean/std from the manifest), straight from sharp's bytes into the batch buffer.
+ * The model for one process: weights verified (or downloaded) once, one ONNX Runtime session,
+ * warmed up, run on batches of decoded crops. By default the session lives on its own
+ * inference thread (see inferenceThread.ts for why); `thread: 'main'` keeps it on the calling
+ * thread, which is what a one-image-at-a-time loop wants.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
-import type { InferenceSession as OrtSession } from 'onnxruntime-node';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ClassifierError } from '../errors';
+import { PROJECT_ROOT } from '../paths';
+import type { InferenceReply, InferenceThreadData, ThreadStatus } from './inferenceProtocol';
 import type { LoadedManifest } from './manifest';
 import { ensureModelFile, type ModelFileOptions } from './modelFile';
+import { OrtRunner } from './ortRunner';
 
 export interface ModelSessionOptions extends ModelFileOptions {
   /** Threads for one inference (intra-op); default: every core this process may use. */
   threads?: number;
-  /** Let idle inference threads spin (onnxruntime's default); off unless asked, see create(). */
+  /** Let idle inference threads spin (onnxruntime's default); off unless asked, see OrtRunner. */
   allowSpinning?: boolean;
+  /** Where the session runs (default 'worker': its own thread). */
+  thread?: 'worker' | 'main';
 }
 
-export class ModelSession {
-  readonly manifest: LoadedManifest;
-  readonly modelPath: string;
-  private readonly session: OrtSession;
-  private readonly ort: typeof import('onnxruntime-node');
-  private readonly scale: Float32Array;
-  private readonly offset: Float32Array;
+/** Runs `count` crops laid end to end; resolves to `count` probability rows laid end to end. */
+type RunBatch = (pixels: Uint8Array, count: number) => Promise<Float32Array>;
 
+export class ModelSession {
   private constructor(
-    manifest: LoadedManifest,
-    modelPath: string,
-    session: OrtSession,
-    ort: typeof import('onnxruntime-node'),
-  ) {
-    this.manifest = manifest;
-    this.modelPath = modelPath;
-    this.session = session;
-    this.ort = ort;
-    // (v / 255 - mean) / std == v * scale + offset, per channel.
-    const { mean, std } = manifest.preprocessing;
-    this.scale = Float32Array.from(std, (s) => 1 / (255 * s));
-    this.offset = Float32Array.from(mean, (m, c) => -m / std[c]);
-  }
+    readonly manifest: LoadedManifest,
+    readonly modelPath: string,
+    private readonly runBatch: RunBatch,
+    private readonly close: () => Promise<void>,
+  ) {}
 
   /** Verifies (or downloads) the weights, creates the session and runs one warm-up pass. */
   static async create(manifest: LoadedManifest, options: ModelSessionOptions = {}): Promise<ModelSession> {
     const modelPath = await ensureModelFile(manifest, options);
-    // Required lazily: loading the native runtime costs ~100 ms that `classify --help` should not pay.
-    const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(modelPath, {
-      intraOpNumThreads: options.threads ?? os.availableParallelism(),
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      // Spinning threads wait hot for the next op; with decodes competing for the same two
-      // cores that steals their CPU (bench: pipeline 121 -> 156 images/s with spinning off).
-      extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
-    });
-    const model = new ModelSession(manifest, modelPath, session, ort);
-    const side = manifest.input.width;
-    await model.run([Buffer.alloc(side * side * 3)]);
-    return model;
+    const data: InferenceThreadData = {
+      manifest: { input: manifest.input, output: manifest.output, preprocessing: manifest.preprocessing },
+      options: {
+        modelPath,
+        threads: options.threads ?? os.availableParallelism(),
+        allowSpinning: !!options.allowSpinning,
+      },
+    };
+    if (options.thread === 'main') {
+      const runner = await OrtRunner.create(data.manifest, data.options);
+      return new ModelSession(
+        manifest,
+        modelPath,
+        (pixels, count) => runner.run(pixels, count),
+        async () => undefined,
+      );
+    }
+    const thread = await startThread(data);
+    return new ModelSession(manifest, modelPath, thread.run, thread.close);
   }
 
   /** One forward pass over crops of input size; returns one probability vector per image. */
   async run(crops: Buffer[]): Promise<Float32Array[]> {
-    const { width, height, name } = this.manifest.input;
-    const plane = width * height;
-    const data = new Float32Array(crops.length * 3 * plane);
-    crops.forEach((pixels, i) => this.fill(pixels, data, i * 3 * plane, plane));
-    const tensor = new this.ort.Tensor('float32', data, [crops.length, 3, height, width]);
-    const outputs = await this.session.run({ [name]: tensor });
-    const logits = outputs[this.manifest.output.name].data as Float32Array;
-    const classes = logits.length / crops.length;
-    return crops.map((_, i) => {
-      const row = logits.subarray(i * classes, (i + 1) * classes);
-      return this.manifest.output.kind === 'logits' ? softmax(row) : Float32Array.from(row);
-    });
+    const size = crops[0]?.length ?? 0;
+    const pixels = new Uint8Array(size * crops.length);
+    crops.forEach((crop, i) => pixels.set(crop, i * size));
+    const probabilities = await this.runBatch(pixels, crops.length);
+    const classes = probabilities.length / crops.length;
+    return crops.map((_, i) => probabilities.subarray(i * classes, (i + 1) * classes));
   }
 
-  /** Interleaved RGB bytes to planar normalised floats (NCHW), written in place. */
-  private fill(pixels: Buffer, out: Float32Array, at: number, plane: number): void {
-    for (let c = 0; c < 3; c++) {
-      const scale = this.scale[c];
-      const offset = this.offset[c];
-      const base = at + c * plane;
-      for (let p = 0, src = c; p < plane; p++, src += 3) out[base + p] = pixels[src] * scale + offset;
-    }
+  /** Ends the inference thread (tests and short-lived tools; a server keeps it for its life). */
+  dispose(): Promise<void> {
+    return this.close();
   }
 
   /** The sha256 the manifest pins, which ensureModelFile has verified. */
@@ -91,12 +80,67 @@ export class ModelSession {
   }
 }
 
-export function softmax(logits: Float32Array): Float32Array {
-  let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  const out = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
-  for (let i = 0; i < out.length; i++) out[i] /= sum;
-  return out;
+/** The compiled thread entry; from the TypeScript sources (tests) the built copy is used. */
+function threadEntry(): string {
+  const beside = path.join(__dirname, 'inferenceThread.js');
+  if (existsSync(beside)) return beside;
+  const built = path.join(PROJECT_ROOT, 'dist/src/lib/model/inferenceThread.js');
+  if (existsSync(built)) return built;
+  throw new ClassifierError('internal_error', 'The inference thread is not built; run "npm run build".');
+}
+
+async function startThread(
+  data: InferenceThreadData,
+): Promise<{ run: RunBatch; close: () => Promise<void> }> {
+  const worker = new Worker(threadEntry(), { workerData: data });
+  const pending = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  let failure: Error | undefined;
+  const failAll = (err: Error): void => {
+    failure = err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', (status: ThreadStatus) =>
+      status.ready
+        ? resolve()
+        : reject(new ClassifierError('internal_error', `The model failed to load: ${status.error}`)),
+    );
+    worker.once('error', reject);
+  });
+  worker.on('message', (reply: InferenceReply) => {
+    const p = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (pending.size === 0) worker.unref();
+    if (reply.probabilities) p?.resolve(reply.probabilities);
+    else
+      p?.reject(
+        new ClassifierError('internal_error', `Inference failed: ${reply.error}`, { retryable: true }),
+      );
+  });
+  worker.on('error', (err) =>
+    failAll(
+      new ClassifierError('internal_error', `The inference thread crashed: ${err.message}`, {
+        retryable: true,
+      }),
+    ),
+  );
+  worker.on('exit', (code) =>
+    failAll(
+      new ClassifierError('internal_error', `The inference thread exited (${code}).`, { retryable: true }),
+    ),
+  );
+  // Referenced only while a batch is out: an idle thread must not keep a finished CLI alive,
+  // and a running one must keep the process up until its answer arrives.
+  worker.unref();
+  const run: RunBatch = (pixels, count) =>
+    new Promise((resolve, reject) => {
+      if (failure) return reject(failure);
+      const id = nextId++;
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, pixels, count }, [pixels.buffer as ArrayBuffer]);
+    });
+  return { run, close: async () => void (await worker.terminate()) };
 }

@@ -1,0 +1,22 @@
+/** Messages between ModelSession and its inference thread. */
+import type { ModelManifest } from './manifest';
+import type { OrtRunnerOptions } from './ortRunner';
+
+export interface InferenceThreadData {
+  manifest: Pick<ModelManifest, 'input' | 'output' | 'preprocessing'>;
+  options: OrtRunnerOptions;
+}
+
+export interface InferenceRequest {
+  id: number;
+  pixels: Uint8Array;
+  count: number;
+}
+
+export interface InferenceReply {
+  id: number;
+  probabilities?: Float32Array;
+  error?: string;
+}
+
+export type ThreadStatus = { ready: true } | { ready: false; error: string };
