@@ -24,6 +24,8 @@ export interface LocalAppOptions {
 export interface LocalApp {
   /** `http://localhost:<port>`, no trailing slash. */
   readonly url: string;
+  /** When the app process was spawned (performance.now() of this process), for cold-start figures. */
+  readonly spawnedAt: number;
   readonly pid: number;
   /** The Azurite account the app uses. */
   readonly connectionString: string;
@@ -33,6 +35,7 @@ export interface LocalApp {
 
 export async function startLocalApp(options: LocalAppOptions = {}): Promise<LocalApp> {
   const azurite = await startAzurite({ inMemoryPersistence: true });
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [START], {
     // AzureWebJobsStorage set: start.js uses this Azurite instead of starting its own.
     env: { ...process.env, ...options.env, AzureWebJobsStorage: azurite.connectionString, PORT: '0' },
@@ -70,6 +73,7 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url,
+    spawnedAt,
     pid: child.pid!,
     connectionString: azurite.connectionString,
     async stop() {

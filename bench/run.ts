@@ -14,7 +14,7 @@ import { MODES } from './modes';
 import type { ModeReport } from './stats';
 import { checkTargets } from './targets';
 
-async function runMode(name: string): Promise<ModeReport> {
+async function runMode(name: string): Promise<ModeReport[]> {
   process.stderr.write(`running ${name}...\n`);
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, 'worker.js'), name], {
     maxBuffer: 1 << 26,
@@ -23,10 +23,11 @@ async function runMode(name: string): Promise<ModeReport> {
       MODEL_CACHE_DIR: process.env.MODEL_CACHE_DIR ?? path.resolve(PROJECT_ROOT, '../shared/models'),
     },
   });
-  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as ModeReport), key: name } as ModeReport;
+  const parsed = JSON.parse(stdout.trim().split('\n').pop()!) as ModeReport | ModeReport[];
+  return (Array.isArray(parsed) ? parsed : [parsed]).map((r) => ({ ...r, key: r.key ?? name }));
 }
 
-function table(reports: (ModeReport & { key?: string })[]): string {
+function table(reports: ModeReport[]): string {
   const naive = reports.find((r) => r.key === 'naive')?.imagesPerSecond;
   const rows = reports.map((r) => [
     r.mode,
@@ -56,8 +57,8 @@ function table(reports: (ModeReport & { key?: string })[]): string {
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(MODES);
-  const reports: (ModeReport & { key?: string })[] = [];
-  for (const name of names) reports.push(await runMode(name));
+  const reports: ModeReport[] = [];
+  for (const name of names) reports.push(...(await runMode(name)));
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`;
   const output = [`Machine: ${machine}`, '', table(reports), '', ...checkTargets(reports)].join('\n');
   process.stdout.write(`${output}\n`);

@@ -9,6 +9,8 @@ export function percentile(values: number[], p: number): number {
 
 /** What every mode reports; printed as one table row. */
 export interface ModeReport {
+  /** Which mode produced it (targets look reports up by key); defaults to the mode's name. */
+  key?: string;
   mode: string;
   images: number;
   seconds: number;

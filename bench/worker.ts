@@ -1,4 +1,4 @@
-/** Runs one benchmark mode in this (fresh) process and prints its report as the last line. */
+/** Runs one benchmark mode in this (fresh) process and prints its report(s) as the last line. */
 import { MODES } from './modes';
 
 const name = process.argv[2];

@@ -62,8 +62,8 @@ var uploadOrigins = concat([appOrigin], additionalUploadOrigins)
 
 // Public storage names (CONTRACT.md "Storage", src/lib/storage/names.ts); test/infra checks they match.
 var blobContainerNames = ['images', 'uploads', 'results']
-var queueNames = ['classify', 'classify-poison']
-var tableNames = ['results']
+var queueNames = ['classify', 'classify-poison', 'jobs', 'jobs-poison']
+var tableNames = ['results', 'jobs', 'content']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -151,6 +151,15 @@ module api 'app/api.bicep' = {
       // The contract's defaults, declared so operators find and tune them in one place.
       CLASSIFIER_MAX_BYTES: '20971520'
       CLASSIFIER_MAX_PIXELS: '50000000'
+      // Micro-batcher: most images per onnxruntime call, and how long an idle session waits
+      // to fill one (0: a lone image never waits). Measured by `npm run bench -- batching`.
+      CLASSIFIER_MAX_BATCH: '8'
+      CLASSIFIER_BATCH_WAIT_MS: '0'
+      // Reliability (docs/reliability.md): how long a message waits while the model cannot load,
+      // and how many days uploaded images and results are kept before cleanupExpired deletes them.
+      MODEL_WAIT_SECONDS: '30'
+      RETENTION_DAYS_UPLOADS: '7'
+      RETENTION_DAYS_RESULTS: '30'
       // The page function owns '/', so the host's default home page must step aside.
       AzureWebJobsDisableHomepage: 'true'
       // The remote build's npm may ignore package.json allowScripts: skip onnxruntime-node's

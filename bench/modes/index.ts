@@ -1,16 +1,21 @@
 /** Every benchmark mode by name, in the order `npm run bench` runs them. */
 import type { ModeReport } from '../stats';
+import { batchingMode } from './batching';
 import { naiveMode, pipelineMode, seedMode } from './classifierModes';
-import { coldStartMode } from './coldStart';
+import { coldStartMode, hostColdStartMode } from './coldStart';
+import { jobsMode } from './jobs';
 import { queueLatencyMode, queuePathMode } from './queuePath';
 import { syncClassifyMode } from './syncClassify';
 
-export const MODES: Record<string, () => Promise<ModeReport>> = {
+export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   seed: seedMode,
   naive: naiveMode,
   pipeline: pipelineMode,
+  batching: batchingMode,
   coldStart: coldStartMode,
+  hostColdStart: hostColdStartMode,
   queueLatency: queueLatencyMode,
   queuePath: queuePathMode,
   syncClassify: syncClassifyMode,
+  jobs: jobsMode,
 };

@@ -94,7 +94,7 @@ function envNamesReadBySrc(): Map<string, string> {
   const patterns = [
     /process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g,
     /process\.env\[\s*['"`]([A-Za-z_][A-Za-z0-9_]*)['"`]\s*\]/g,
-    // Helpers such as positiveIntFromEnv('CLASSIFIER_MAX_BYTES', ...) that read process.env[name].
+    // Helpers such as intFromEnv('CLASSIFIER_MAX_BYTES', ...) that read process.env[name].
     /\w*[eE]nv\w*\(\s*['"`]([A-Z][A-Z0-9_]*)['"`]/g,
   ];
   for (const file of filesUnder(path.join(ROOT, 'src'), '.ts')) {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { decodeImage } from '../decode/decodeImage';
 import { limitsFromEnv, type DecodeLimits } from '../decode/limits';
 import { FORMAT_MIME } from '../decode/sniff';
+import { intFromEnv } from '../env';
 import { toClassifierError } from '../errors';
 import { loadManifest } from '../model/manifest';
 import { ModelSession, type ModelSessionOptions } from '../model/modelSession';
@@ -48,7 +49,11 @@ export class Classifier {
   ) {
     this.limits = options.limits ?? limitsFromEnv();
     this.decodes = new Semaphore(options.decodeConcurrency ?? os.availableParallelism() + 1);
-    this.batcher = new InferenceBatcher(session, options);
+    // Batch size 8 and no wait: measured best on 2 cores (npm run bench -- batching).
+    this.batcher = new InferenceBatcher(session, {
+      maxBatchSize: options.maxBatchSize ?? intFromEnv('CLASSIFIER_MAX_BATCH', 8),
+      maxWaitMs: options.maxWaitMs ?? intFromEnv('CLASSIFIER_BATCH_WAIT_MS', 0, { min: 0 }),
+    });
   }
 
   static async create(options: ClassifierOptions = {}): Promise<Classifier> {
