@@ -10,9 +10,10 @@ import { checkBytes } from '../decode/validate';
 import { limitsFromEnv } from '../decode/limits';
 import { ClassifierError } from '../errors';
 import { configuredManifest, modelRef } from '../model/manifest';
+import { recordJobOutcome } from '../jobs/recordOutcome';
 import { enqueueClassify } from '../queue/classifyMessage';
 import { resultIdForBlob } from '../results/ids';
-import { zeroTimings, type ClassificationResult } from '../results/result';
+import { TERMINAL_STATUSES, zeroTimings, type ClassificationResult } from '../results/result';
 import { createResult, getResult, updateResult, writeResultBlob, type BlobRef } from '../results/resultStore';
 
 export interface AcceptedBlob {
@@ -41,6 +42,8 @@ export async function acceptBlob(blob: AcceptedBlob): Promise<{ id?: string; out
       existing.blob?.etag === blob.etag &&
       !['awaiting_upload', 'queued'].includes(existing.result.status)
     ) {
+      // A retried event after a rejection: make sure the job counted it (idempotent).
+      if (TERMINAL_STATUSES.includes(existing.result.status)) await recordJobOutcome(existing.result);
       return { id, outcome: 'duplicate' };
     }
     const rejection = validate(blob);
@@ -57,6 +60,8 @@ export async function acceptBlob(blob: AcceptedBlob): Promise<{ id?: string; out
     if (!saved) continue; // lost a race with another event or the worker: look again
     if (rejection) {
       await writeResultBlob(result, ref);
+      // Rejected here, it never reaches the worker: its job counts it now.
+      await recordJobOutcome(result);
       return { id, outcome: 'rejected' };
     }
     await enqueueClassify({

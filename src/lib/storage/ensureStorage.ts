@@ -16,9 +16,14 @@ export async function ensureStorage(): Promise<void> {
     ...[storageNames.imagesContainer, storageNames.uploadsContainer, storageNames.resultsContainer].map((c) =>
       blobs.getContainerClient(c).createIfNotExists(),
     ),
-    ...[storageNames.classifyQueue, storageNames.classifyPoisonQueue].map((q) =>
-      queues.getQueueClient(q).createIfNotExists(),
+    ...[
+      storageNames.classifyQueue,
+      storageNames.classifyPoisonQueue,
+      storageNames.jobsQueue,
+      storageNames.jobsPoisonQueue,
+    ].map((q) => queues.getQueueClient(q).createIfNotExists()),
+    ...[storageNames.resultsTable, storageNames.jobsTable, storageNames.contentTable].map((t) =>
+      clients.table(t).createTable().catch(ignoreExists),
     ),
-    clients.table(storageNames.resultsTable).createTable().catch(ignoreExists),
   ]);
 }

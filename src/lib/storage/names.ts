@@ -14,6 +14,14 @@ export const storageNames = {
   classifyPoisonQueue: 'classify-poison',
   /** One row per classified image. */
   resultsTable: 'results',
+  /** Bulk jobs: one partition per job, its state row plus one row per finished image. */
+  jobsTable: 'jobs',
+  /** Job steps: one message per page of a job's listing, and "write the exports" when it ends. */
+  jobsQueue: 'jobs',
+  /** Where the host moves a job step after maxDequeueCount failed attempts. */
+  jobsPoisonQueue: 'jobs-poison',
+  /** Content index: predictions by image sha256 and model, so the same bytes are classified once. */
+  contentTable: 'content',
 } as const;
 
 /** Containers whose new blobs are classified (Event Grid in Azure, the local host's watcher here). */

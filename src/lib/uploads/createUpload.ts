@@ -2,6 +2,7 @@
  * `POST /api/uploads`: records an `awaiting_upload` result under a fresh random id and hands
  * out a SAS URL for exactly the blob `uploads/<id>`. The blob trigger takes it from there.
  */
+import { checkUploadJob } from '../jobs/uploadJob';
 import { configuredManifest, modelRef } from '../model/manifest';
 import { newUploadId } from '../results/ids';
 import { zeroTimings, type ClassificationResult } from '../results/result';
@@ -29,6 +30,7 @@ export async function createUpload(
   request: UploadRequest,
   options: CreateUploadOptions,
 ): Promise<UploadTicket> {
+  if (request.jobId) await checkUploadJob(request.jobId);
   const id = newUploadId();
   const container = storageNames.uploadsContainer;
   const result: ClassificationResult = {

@@ -5,6 +5,7 @@
 import { FORMAT_MIME } from '../decode/sniff';
 import type { DecodeLimits } from '../decode/limits';
 import { ClassifierError } from '../errors';
+import { isJobId } from '../jobs/job';
 
 export interface UploadRequest {
   fileName: string;
@@ -27,8 +28,8 @@ export function parseUploadRequest(body: unknown, limits: DecodeLimits): UploadR
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw new ClassifierError('bad_request', '"size" must be the file size in bytes, a whole number.');
   }
-  if (jobId !== undefined && typeof jobId !== 'string')
-    throw new ClassifierError('bad_request', '"jobId" must be a string.');
+  if (jobId !== undefined && (typeof jobId !== 'string' || !isJobId(jobId)))
+    throw new ClassifierError('bad_request', '"jobId" must be the id of a job from POST /api/jobs.');
   const name = displayName(fileName);
   if (!name)
     throw new ClassifierError(

@@ -7,7 +7,10 @@
  * retry, and on the last attempt the row is marked failed before the message goes to poison.
  */
 import { sharedClassifier } from '../classify/classifier';
+import { rememberContent, reusedResult } from '../content/reuse';
 import { ClassifierError, toClassifierError } from '../errors';
+import { jobStopped } from '../jobs/jobStatusCache';
+import { recordJobOutcome } from '../jobs/recordOutcome';
 import { configuredManifest, modelRef } from '../model/manifest';
 import type { ClassifyMessage } from '../queue/classifyMessage';
 import { TERMINAL_STATUSES, zeroTimings, type ClassificationResult } from '../results/result';
@@ -21,7 +24,7 @@ export interface DeliveryInfo {
   maxDequeueCount: number;
 }
 
-export type ProcessOutcome = 'succeeded' | 'failed' | 'duplicate';
+export type ProcessOutcome = 'succeeded' | 'failed' | 'duplicate' | 'skipped';
 
 export async function processMessage(
   message: ClassifyMessage,
@@ -29,13 +32,22 @@ export async function processMessage(
 ): Promise<ProcessOutcome> {
   const blob: BlobRef = { container: message.container, name: message.blob, etag: message.etag };
   try {
+    // A cancelled (or maxFailures-stopped) job's images that have not started are skipped.
+    if (message.jobId && (await jobStopped(message.jobId))) return 'skipped';
     const claimed = await claim(message, blob, delivery);
-    if (!claimed) return 'duplicate';
+    if (!claimed) {
+      // The first attempt may have died between its result and its job count: count it now (idempotent).
+      if (message.jobId) await recordIfTerminal(message.id);
+      return 'duplicate';
+    }
     const result = await classifyBlob(claimed.result, blob);
     if (result.error?.code === 'internal_error' && delivery.dequeueCount < delivery.maxDequeueCount) {
       throw new ClassifierError('internal_error', result.error.message, { retryable: true });
     }
     await finish(result, blob, claimed.etag);
+    await recordJobOutcome(result);
+    // Best effort: a lost index entry only costs classifying the same bytes again.
+    await rememberContent(result).catch(() => undefined);
     return result.status === 'succeeded' ? 'succeeded' : 'failed';
   } catch (err) {
     if (delivery.dequeueCount >= delivery.maxDequeueCount) await markFailed(message, blob, delivery, err);
@@ -84,6 +96,11 @@ async function classifyBlob(claimed: ClassificationResult, blob: BlobRef): Promi
   }
   const downloadMs = performance.now() - started;
   const classifier = await sharedClassifier();
+  const reused = await reusedResult(claimed, bytes, {
+    model: classifier.model,
+    elapsedMs: claimed.timings.queueMs + downloadMs,
+  });
+  if (reused) return { ...reused, timings: { ...reused.timings, downloadMs: round(downloadMs) } };
   const fresh = await classifier.classify(bytes, { id: claimed.id, name: claimed.source.name });
   return {
     ...fresh,
@@ -134,6 +151,12 @@ async function markFailed(
   await writeResultBlob(result, blob).catch(() => undefined);
   if (record) await updateResult(result, record.etag, { blob }).catch(() => undefined);
   else await createResult(result, blob).catch(() => undefined);
+  await recordJobOutcome(result).catch(() => undefined);
+}
+
+async function recordIfTerminal(id: string): Promise<void> {
+  const record = await getResult(id);
+  if (record && TERMINAL_STATUSES.includes(record.result.status)) await recordJobOutcome(record.result);
 }
 
 function placeholder(message: ClassifyMessage): ClassificationResult {

@@ -1,0 +1,204 @@
+/**
+ * `classify submit <dir>`: one upload job for a folder. Files are hashed and checked locally,
+ * files whose bytes already have a result (this run's state file) are skipped, the rest are
+ * announced as one job (`POST /api/jobs { upload: true, total }`) and uploaded through their
+ * SAS URLs with bounded concurrency (`POST /api/uploads { ..., jobId }`, then PUT). The job is
+ * polled until every upload has its result; then the results are fetched and written.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { limitsFromEnv } from '../../lib/decode/limits';
+import type { ClassificationResult } from '../../lib/results/result';
+import { startProgress, type Progress } from '../progress';
+import {
+  cancelJob,
+  createUploadJob,
+  getJobView,
+  jobResultLines,
+  putBlob,
+  requestUpload,
+  type ApiOptions,
+} from './api';
+import { inspectFile, type LocalFile } from './localFiles';
+import { loadState, saveState, type SubmitState } from './state';
+import { writeResults } from './writeResults';
+
+export interface SubmitOptions extends ApiOptions {
+  files: string[];
+  /** Results file; default classify-results-<job id>.jsonl in the current directory. */
+  out?: string;
+  stateFile: string;
+  /** Parallel uploads. */
+  concurrency?: number;
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface SubmitSummary {
+  out: string;
+  jobId?: string;
+  total: number;
+  skipped: number;
+  uploaded: number;
+  succeeded: number;
+  failed: number;
+}
+
+export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const state = await loadState(options.stateFile, options.api);
+  await collectEarlierJobs(options, state);
+  const locals = await mapLimit(options.files, 8, (f) => inspectFile(f, limitsFromEnv()));
+  const todo = uniqueBySha(locals.filter((l) => !l.failed && !state.done[l.sha256]));
+  const skipped = locals.filter((l) => state.done[l.sha256]).length;
+  if (skipped > 0) log(`Skipping ${skipped} file(s) already classified (same content).`);
+
+  let uploaded = 0;
+  if (todo.length > 0) {
+    const job = await createUploadJob(options, todo.length);
+    state.jobs.push(job.id);
+    state.lastJob = job.id;
+    await saveState(options.stateFile, state);
+    const progress = startProgress(locals.length, { label: 'done | {uploaded} uploaded' });
+    const doneBefore = locals.filter((l) => l.failed || state.done[l.sha256]).length;
+    progress.update(doneBefore, { uploaded: 0, failed: countFailed(locals, state) });
+    // The uploads made so far are saved every half second, so an interrupted run's rerun can
+    // collect their results instead of uploading the files again.
+    let lastSave = performance.now();
+    let saving = Promise.resolve();
+    await mapLimit(todo, options.concurrency ?? 8, async (local) => {
+      const ticket = await requestUpload(options, {
+        fileName: local.name,
+        contentType: local.contentType!,
+        size: local.size,
+        jobId: job.id,
+      });
+      state.uploads[ticket.id] = local.sha256;
+      await putBlob(ticket, await readFile(local.file));
+      uploaded++;
+      if (performance.now() - lastSave > 500) {
+        lastSave = performance.now();
+        saving = saving.then(() => saveState(options.stateFile, state));
+      }
+      progress.update(doneBefore, { uploaded });
+    });
+    await saving;
+    await saveState(options.stateFile, state);
+    await waitForJob(options, job.id, uploaded, progress, doneBefore, countFailed(locals, state));
+    progress.stop();
+    await collectResults(options, state, job.id);
+  }
+  const results = locals.map((l) => resultFor(l, state));
+  const out = options.out ?? `classify-results-${state.lastJob ?? 'local'}.jsonl`;
+  await writeResults(out, results);
+  await saveState(options.stateFile, state);
+  const failed = results.filter((r) => r.status !== 'succeeded').length;
+  return {
+    out,
+    jobId: state.lastJob,
+    total: locals.length,
+    skipped,
+    uploaded,
+    succeeded: results.length - failed,
+    failed,
+  };
+}
+
+/** Polls until every upload of this run has a result (or the job ended). */
+async function waitForJob(
+  options: SubmitOptions,
+  jobId: string,
+  uploaded: number,
+  progress: Progress,
+  doneBefore: number,
+  failedBefore: number,
+): Promise<void> {
+  for (;;) {
+    const job = await getJobView(options, jobId);
+    progress.update(doneBefore + job.succeeded + job.failed, { failed: failedBefore + job.failed });
+    if (job.status !== 'running') return;
+    if (job.succeeded + job.failed >= uploaded) {
+      // Some announced file could not be uploaded: the job would wait for it forever.
+      if (uploaded < job.total) await cancelJob(options, jobId);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
+  }
+}
+
+/** Takes the terminal results of a job into the state, by the content hash of each upload. */
+async function collectResults(options: ApiOptions, state: SubmitState, jobId: string): Promise<void> {
+  for await (const line of jobResultLines(options, jobId)) {
+    const result = JSON.parse(line) as ClassificationResult;
+    const sha256 = state.uploads[result.id];
+    if (sha256 && (result.status === 'succeeded' || result.status === 'failed')) {
+      state.done[sha256] = result;
+      delete state.uploads[result.id];
+    }
+  }
+  state.jobs = state.jobs.filter((j) => j !== jobId);
+}
+
+/**
+ * A previous run that was interrupted left jobs behind: collect what they finished, and
+ * cancel them (what they did not finish is uploaded again in this run's job).
+ */
+async function collectEarlierJobs(options: ApiOptions, state: SubmitState): Promise<void> {
+  for (const jobId of [...state.jobs]) {
+    try {
+      const job = await getJobView(options, jobId);
+      if (job.status === 'running') await cancelJob(options, jobId);
+      await collectResults(options, state, jobId);
+    } catch (err) {
+      if ((err as { status?: number }).status !== 404) throw err;
+      state.jobs = state.jobs.filter((j) => j !== jobId);
+    }
+  }
+}
+
+function resultFor(local: LocalFile, state: SubmitState): ClassificationResult {
+  const found = local.failed ?? state.done[local.sha256];
+  const result = found ? { ...found, source: { ...found.source, name: local.name } } : missing(local);
+  return { ...result, file: local.file };
+}
+
+function missing(local: LocalFile): ClassificationResult {
+  const now = new Date().toISOString();
+  return {
+    id: `local-${local.sha256.slice(0, 16)}`,
+    status: 'failed',
+    source: { name: local.name, bytes: local.size, sha256: local.sha256 },
+    error: { code: 'internal_error', message: 'No result arrived for this file; run the command again.' },
+    model: { id: '', sha256: '' },
+    timings: { queueMs: 0, downloadMs: 0, decodeMs: 0, inferMs: 0, totalMs: 0 },
+    createdAt: now,
+    completedAt: now,
+  };
+}
+
+const countFailed = (locals: LocalFile[], state: SubmitState): number =>
+  locals.filter((l) => l.failed || (state.done[l.sha256] && state.done[l.sha256].status !== 'succeeded'))
+    .length;
+
+function uniqueBySha(files: LocalFile[]): LocalFile[] {
+  return [...new Map(files.map((f) => [f.sha256, f])).values()];
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export const defaultStateFile = (out: string | undefined, dir: string, api: string): string =>
+  out ? `${out}.state.json` : path.resolve(`.classify-submit-${hashOf(`${path.resolve(dir)}|${api}`)}.json`);
+
+const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);

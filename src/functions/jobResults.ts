@@ -1,0 +1,55 @@
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { ClassifierError } from '../lib/errors';
+import { errorResponse, notFound } from '../lib/http/responses';
+import { isJobId } from '../lib/jobs/job';
+import { EXPORT_CONTENT_TYPES, jobResultChunks } from '../lib/jobs/jobExport';
+import { getJob } from '../lib/jobs/jobStore';
+
+/**
+ * GET /api/jobs/{id}/results?format=jsonl|csv: every terminal result of the job, produced page
+ * by page from Table storage. The body is a stream; the library sends it as it is read when
+ * HTTP streaming is on (`app.setup({ enableHttpStream: true })`), otherwise it collects it first.
+ */
+export async function jobResults(request: HttpRequest): Promise<HttpResponseInit> {
+  const id = request.params.id ?? '';
+  if (!isJobId(id)) return notFound(`Job "${id.slice(0, 80)}"`);
+  const format = request.query.get('format') ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv')
+    return errorResponse(
+      new ClassifierError('bad_request', `"format" must be jsonl or csv, got "${format.slice(0, 40)}".`),
+    );
+  try {
+    if (!(await getJob(id))) return notFound(`Job ${id}`);
+    const chunks = jobResultChunks(id, format);
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      // One page of results per pull: at most 1000 rows are held at a time.
+      async pull(controller) {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(encoder.encode(value));
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
+    });
+    return {
+      status: 200,
+      body,
+      headers: {
+        'content-type': EXPORT_CONTENT_TYPES[format],
+        'content-disposition': `attachment; filename="job-${id}.${format}"`,
+        'cache-control': 'no-store',
+      },
+    };
+  } catch (err) {
+    return errorResponse(err);
+  }
+}
+
+app.http('jobResults', {
+  methods: ['GET'],
+  route: 'api/jobs/{id}/results',
+  authLevel: 'function',
+  handler: jobResults,
+});

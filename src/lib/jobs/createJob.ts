@@ -1,0 +1,74 @@
+/**
+ * `POST /api/jobs`: records the job, then queues its first listing page. The listing itself
+ * is queued work (see listPage.ts), so this answers at once whatever the container holds.
+ */
+import { ClassifierError } from '../errors';
+import { storageClients } from '../storage/clients';
+import { newJobId, nextStatus, type Job } from './job';
+import { enqueueJobMessage } from './jobMessage';
+import type { JobRequest } from './jobRequest';
+import { createJob as insertJob, getJob, updateJob } from './jobStore';
+
+export interface CreateJobOptions {
+  abortSignal?: AbortSignal;
+}
+
+export async function createJob(request: JobRequest, options: CreateJobOptions = {}): Promise<Job> {
+  if (request.kind === 'listing') {
+    const exists = await storageClients()
+      .blobs.getContainerClient(request.container)
+      .exists({ abortSignal: options.abortSignal });
+    if (!exists)
+      throw new ClassifierError(
+        'not_found',
+        `Container "${request.container}" was not found in the app's storage account; create it or check the name.`,
+      );
+  }
+  const job: Job = {
+    id: newJobId(),
+    kind: request.kind,
+    maxFailures: request.maxFailures,
+    dryRun: false,
+    pageSize: 0,
+    status: 'running',
+    total: 0,
+    succeeded: 0,
+    failed: 0,
+    reused: 0,
+    listedPages: 0,
+    listingComplete: false,
+    startedAt: new Date().toISOString(),
+  };
+  if (request.kind === 'listing') {
+    Object.assign(job, {
+      container: request.container,
+      prefix: request.prefix,
+      dryRun: request.dryRun,
+      pageSize: request.pageSize,
+    });
+  } else {
+    // The client announced how many images it will upload: that is the whole "listing".
+    Object.assign(job, { total: request.total, listingComplete: true });
+    job.status = nextStatus(job);
+    if (job.status !== 'running') job.completedAt = job.startedAt;
+  }
+  await insertJob(job);
+  try {
+    if (job.kind === 'listing') await enqueueJobMessage({ kind: 'list', jobId: job.id, page: 1 });
+    else if (job.status !== 'running') await enqueueJobMessage({ kind: 'export', jobId: job.id });
+  } catch (err) {
+    await giveUp(job.id, 'Its first step could not be queued.');
+    throw err;
+  }
+  return job;
+}
+
+/** Marks a job that cannot run as `failed`, so nobody waits for it forever. */
+export async function giveUp(id: string, reason: string): Promise<void> {
+  const record = await getJob(id).catch(() => undefined);
+  if (!record || record.job.status !== 'running') return;
+  await updateJob(
+    { ...record.job, status: 'failed', reason, completedAt: new Date().toISOString() },
+    record.etag,
+  ).catch(() => undefined);
+}

@@ -1,0 +1,44 @@
+/**
+ * The `jobs` queue's messages (base64 JSON, like `classify`): one per page of a job's listing,
+ * carrying the listing's continuation token so a job over any number of blobs advances one
+ * page per invocation and survives restarts; and one "export" when a job has ended.
+ */
+import { storageClients } from '../storage/clients';
+import { storageNames } from '../storage/names';
+
+export interface ListPageMessage {
+  kind: 'list';
+  jobId: string;
+  /** 1 for the first page; page n+1 is queued only after page n is counted. */
+  page: number;
+  continuationToken?: string;
+}
+
+export interface ExportMessage {
+  kind: 'export';
+  jobId: string;
+}
+
+export type JobMessage = ListPageMessage | ExportMessage;
+
+/** Validates a message at the queue boundary; a malformed one is a bug, so a plain Error. */
+export function parseJobMessage(raw: unknown): JobMessage {
+  const value = (typeof raw === 'string' ? JSON.parse(raw) : raw) as
+    (Omit<Partial<ListPageMessage>, 'kind'> & { kind?: string }) | null;
+  const ok =
+    value !== null &&
+    typeof value === 'object' &&
+    typeof value.jobId === 'string' &&
+    (value.kind === 'export' ||
+      (value.kind === 'list' &&
+        Number.isSafeInteger(value.page) &&
+        (value.continuationToken === undefined || typeof value.continuationToken === 'string')));
+  if (!ok) throw new Error(`Malformed jobs message: ${JSON.stringify(raw).slice(0, 200)}`);
+  return value as JobMessage;
+}
+
+export async function enqueueJobMessage(message: JobMessage): Promise<void> {
+  await storageClients()
+    .queues.getQueueClient(storageNames.jobsQueue)
+    .sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+}

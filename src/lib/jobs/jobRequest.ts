@@ -1,0 +1,61 @@
+/**
+ * Validation of `POST /api/jobs` bodies, at the boundary. Two kinds:
+ *  - `{ container, prefix?, maxFailures?, dryRun?, pageSize? }`: every blob under the prefix;
+ *  - `{ upload: true, total, maxFailures? }`: `total` images the client will upload with
+ *    `POST /api/uploads { ..., jobId }` (what `classify submit` uses).
+ */
+import { ClassifierError } from '../errors';
+
+export type JobRequest =
+  | {
+      kind: 'listing';
+      container: string;
+      prefix: string;
+      maxFailures?: number;
+      dryRun: boolean;
+      pageSize: number;
+    }
+  | { kind: 'upload'; total: number; maxFailures?: number };
+
+export const DEFAULT_PAGE_SIZE = 1000;
+const MAX_PAGE_SIZE = 5000; // the Blob service's largest listing page
+const MAX_UPLOAD_TOTAL = 1_000_000;
+// https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+
+const bad = (message: string): ClassifierError => new ClassifierError('bad_request', message);
+
+function wholeNumber(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
+    throw bad(`"${name}" must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}.`);
+  return value;
+}
+
+export function parseJobRequest(body: unknown): JobRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw bad('Send a JSON object: { "container", "prefix" } or { "upload": true, "total" }.');
+  const b = body as Record<string, unknown>;
+  const maxFailures = wholeNumber(b.maxFailures, 'maxFailures', 0, Number.MAX_SAFE_INTEGER);
+  if (b.upload !== undefined) {
+    if (b.upload !== true) throw bad('"upload" must be true when given.');
+    const total = wholeNumber(b.total, 'total', 0, MAX_UPLOAD_TOTAL);
+    if (total === undefined) throw bad('An upload job needs "total": how many images will be uploaded.');
+    return { kind: 'upload', total, maxFailures };
+  }
+  if (typeof b.container !== 'string' || !CONTAINER_NAME.test(b.container))
+    throw bad(
+      `"container" must be a container name (3-63 lower-case letters, digits and single hyphens), got ${JSON.stringify(b.container)?.slice(0, 80)}.`,
+    );
+  if (b.prefix !== undefined && (typeof b.prefix !== 'string' || b.prefix.length > 1024))
+    throw bad('"prefix" must be a string of at most 1024 characters (a folder path such as "holiday/").');
+  if (b.dryRun !== undefined && typeof b.dryRun !== 'boolean') throw bad('"dryRun" must be true or false.');
+  return {
+    kind: 'listing',
+    container: b.container,
+    prefix: b.prefix ?? '',
+    maxFailures,
+    dryRun: b.dryRun === true,
+    pageSize: wholeNumber(b.pageSize, 'pageSize', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE,
+  };
+}

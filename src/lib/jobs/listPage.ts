@@ -1,0 +1,89 @@
+/**
+ * One page of a job's listing: list up to `pageSize` blobs from the continuation token, count
+ * them into the job, queue one `classify` message per blob (tagged with the job), then queue
+ * the next page. The count is applied once per page (the job row remembers `listedPages`), so
+ * a redelivered page re-sends its classify messages (the worker drops duplicates by result id)
+ * but never counts its blobs twice. A cancelled or stopped job lists no further.
+ */
+import { enqueueClassify } from '../queue/classifyMessage';
+import { storageClients } from '../storage/clients';
+import { JOB_TERMINAL, jobImageResultId, nextStatus, type Job } from './job';
+import { enqueueJobMessage, type ListPageMessage } from './jobMessage';
+import { getJob, updateJob } from './jobStore';
+
+export type ListPageOutcome = 'listed' | 'stopped' | 'unknown_job';
+
+/** Parallel sends per page: enough to hide queue latency, few enough not to swamp storage. */
+const SEND_CONCURRENCY = 32;
+
+interface ListedBlob {
+  name: string;
+  etag?: string;
+}
+
+export async function listPage(
+  message: ListPageMessage,
+): Promise<{ outcome: ListPageOutcome; blobs: number }> {
+  const first = await getJob(message.jobId);
+  if (!first) return { outcome: 'unknown_job', blobs: 0 };
+  if (JOB_TERMINAL.includes(first.job.status)) return { outcome: 'stopped', blobs: 0 };
+  const { blobs, continuationToken } = await listOnePage(first.job, message.continuationToken);
+  const job = await countPage(message, blobs.length, !continuationToken);
+  if (!job || JOB_TERMINAL.includes(job.status)) {
+    if (job) await enqueueJobMessage({ kind: 'export', jobId: job.id });
+    return { outcome: job ? 'listed' : 'unknown_job', blobs: blobs.length };
+  }
+  if (!job.dryRun) await sendClassifyMessages(job, blobs);
+  if (continuationToken)
+    await enqueueJobMessage({ kind: 'list', jobId: job.id, page: message.page + 1, continuationToken });
+  return { outcome: 'listed', blobs: blobs.length };
+}
+
+async function listOnePage(
+  job: Job,
+  continuationToken: string | undefined,
+): Promise<{ blobs: ListedBlob[]; continuationToken?: string }> {
+  const pages = storageClients()
+    .blobs.getContainerClient(job.container!)
+    .listBlobsFlat({ prefix: job.prefix || undefined })
+    .byPage({ maxPageSize: job.pageSize, continuationToken });
+  for await (const page of pages) {
+    const blobs = page.segment.blobItems.map((b) => ({ name: b.name, etag: b.properties.etag }));
+    return { blobs, continuationToken: page.continuationToken || undefined };
+  }
+  return { blobs: [] };
+}
+
+/** Adds the page to `total` unless it already was (a redelivery); the job as it now stands. */
+async function countPage(message: ListPageMessage, count: number, last: boolean): Promise<Job | undefined> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const record = await getJob(message.jobId);
+    if (!record) return undefined;
+    const { job } = record;
+    if (job.listedPages >= message.page || JOB_TERMINAL.includes(job.status)) return job;
+    if (job.listedPages !== message.page - 1)
+      throw new Error(`Job ${job.id} is at page ${job.listedPages}; page ${message.page} came too early.`);
+    const next: Job = { ...job, total: job.total + count, listedPages: message.page, listingComplete: last };
+    next.status = nextStatus(next);
+    if (next.status !== 'running') next.completedAt = new Date().toISOString();
+    if (await updateJob(next, record.etag)) return next;
+  }
+  throw new Error(`Job ${message.jobId} kept changing while page ${message.page} was counted.`);
+}
+
+async function sendClassifyMessages(job: Job, blobs: ListedBlob[]): Promise<void> {
+  let next = 0;
+  const send = async (): Promise<void> => {
+    while (next < blobs.length) {
+      const blob = blobs[next++];
+      await enqueueClassify({
+        id: jobImageResultId(job.id, job.container!, blob.name),
+        container: job.container!,
+        blob: blob.name,
+        etag: blob.etag,
+        jobId: job.id,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: SEND_CONCURRENCY }, send));
+}

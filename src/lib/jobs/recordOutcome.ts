@@ -1,0 +1,134 @@
+/**
+ * Counts an image's terminal result into its job, exactly once. Each outcome creates a result
+ * row in the job's partition in the same entity-group transaction that replaces the job row
+ * at its ETag (jobStore.commitResults): a redelivered message's outcome hits 409 on its result
+ * row and is dropped; a rival writer's update hits 412 and the batch is re-read and retried.
+ *
+ * Outcomes from the same process are coalesced: while one transaction for a job is in flight,
+ * the next outcomes wait and go together in the next one (up to 99, the batch limit of 100
+ * operations less the job row). Measured on Azurite, 1000 outcomes from 24 concurrent callers:
+ * one transaction per outcome 61/s with 10144 ETag retries; coalesced 2668/s in 84
+ * transactions with no retry (see the issue 6 report).
+ */
+import type { ClassificationResult } from '../results/result';
+import { isStatus } from '../storage/restErrors';
+import { JOB_TERMINAL, nextStatus, type Job } from './job';
+import { enqueueJobMessage } from './jobMessage';
+import { noteJobStatus } from './jobStatusCache';
+import { commitResults, getJob, hasResultRow } from './jobStore';
+
+const MAX_BATCH = 99;
+const MAX_ATTEMPTS = 50;
+
+interface Waiting {
+  result: ClassificationResult;
+  settle: (err?: Error) => void;
+}
+
+const waiting = new Map<string, Waiting[]>();
+const flushing = new Set<string>();
+
+/** Counters of this process, for measurements. */
+export const recorderStats = { transactions: 0, etagConflicts: 0, duplicates: 0 };
+
+/** Resolves once the result is counted in its job (or was already). */
+export function recordJobOutcome(result: ClassificationResult): Promise<void> {
+  const jobId = result.jobId;
+  if (!jobId) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const list = waiting.get(jobId) ?? [];
+    list.push({ result, settle: (err) => (err ? reject(err) : resolve()) });
+    waiting.set(jobId, list);
+    if (!flushing.has(jobId)) void flush(jobId);
+  });
+}
+
+async function flush(jobId: string): Promise<void> {
+  flushing.add(jobId);
+  try {
+    for (let list = waiting.get(jobId); list?.length; list = waiting.get(jobId)) {
+      const batch = list.splice(0, MAX_BATCH);
+      if (list.length === 0) waiting.delete(jobId);
+      try {
+        await commit(
+          jobId,
+          batch.map((w) => w.result),
+        );
+        for (const w of batch) w.settle();
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const w of batch) w.settle(error);
+      }
+    }
+  } finally {
+    flushing.delete(jobId);
+  }
+}
+
+async function commit(jobId: string, results: ClassificationResult[]): Promise<void> {
+  let todo = uniqueById(results);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const record = await getJob(jobId);
+    if (!record) return; // the job is gone: nothing to count into
+    const wasTerminal = JOB_TERMINAL.includes(record.job.status);
+    if (todo.length === 0) {
+      // Everything was counted before (redeliveries); a job that ended still needs its exports.
+      if (wasTerminal && !record.job.exportedAt) await enqueueJobMessage({ kind: 'export', jobId });
+      return;
+    }
+    const job = withOutcomes(record.job, todo);
+    try {
+      recorderStats.transactions++;
+      await commitResults(job, record.etag, todo);
+    } catch (err) {
+      if (isStatus(err, 412)) {
+        recorderStats.etagConflicts++;
+        continue;
+      }
+      if (isStatus(err, 409)) {
+        todo = await withoutCounted(jobId, todo, err);
+        continue;
+      }
+      throw err;
+    }
+    noteJobStatus(jobId, job.status);
+    // Exports when the job ends, and again when late results (in flight at a cancel) arrive.
+    if (JOB_TERMINAL.includes(job.status)) await enqueueJobMessage({ kind: 'export', jobId });
+    return;
+  }
+  throw new Error(`Job ${jobId} kept changing while ${results.length} results were counted.`);
+}
+
+function withOutcomes(job: Job, results: ClassificationResult[]): Job {
+  const next: Job = { ...job };
+  for (const r of results) {
+    if (r.status === 'succeeded') next.succeeded++;
+    else next.failed++;
+    if (r.reused) next.reused++;
+  }
+  next.status = nextStatus(next);
+  if (next.status !== job.status) next.completedAt = new Date().toISOString();
+  return next;
+}
+
+/** Drops the results whose rows already exist: the one the 409 names, or each one checked. */
+async function withoutCounted(
+  jobId: string,
+  todo: ClassificationResult[],
+  err: unknown,
+): Promise<ClassificationResult[]> {
+  // The service names the failed operation as "<index>:<message>" in an entity-group transaction.
+  const index = Number(/^(\d+):/.exec((err as Error).message ?? '')?.[1] ?? NaN);
+  if (Number.isInteger(index) && index < todo.length && todo.length <= 2) {
+    recorderStats.duplicates++;
+    return todo.filter((_, i) => i !== index);
+  }
+  // A redelivered batch is usually all duplicates: check them all at once, not one per failed batch.
+  const exists = await Promise.all(todo.map((r) => hasResultRow(jobId, r.id)));
+  recorderStats.duplicates += exists.filter(Boolean).length;
+  return todo.filter((_, i) => !exists[i]);
+}
+
+function uniqueById(results: ClassificationResult[]): ClassificationResult[] {
+  return [...new Map(results.map((r) => [r.id, r])).values()];
+}

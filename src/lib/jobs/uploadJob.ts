@@ -1,0 +1,19 @@
+/** `POST /api/uploads { jobId }`: the job must exist, be an upload job, and still run. */
+import { ClassifierError } from '../errors';
+import { getJob } from './jobStore';
+
+export async function checkUploadJob(jobId: string): Promise<void> {
+  const record = await getJob(jobId);
+  if (!record)
+    throw new ClassifierError('not_found', `Job ${jobId} was not found; create it with POST /api/jobs.`);
+  if (record.job.kind !== 'upload')
+    throw new ClassifierError(
+      'bad_request',
+      `Job ${jobId} classifies a container; only jobs created with { "upload": true } take uploads.`,
+    );
+  if (record.job.status !== 'running')
+    throw new ClassifierError(
+      'bad_request',
+      `Job ${jobId} is ${record.job.status} and takes no more uploads; create a new job.`,
+    );
+}

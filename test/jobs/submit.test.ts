@@ -1,0 +1,129 @@
+/**
+ * `classify submit <dir>` against the local stack: one upload job for a folder, results
+ * written by the --out extension, exit codes, and a rerun after an interruption that skips
+ * the files whose content already has a result.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as img from '../support/images';
+import { eventually, useLocalStack } from '../support/stack';
+import { DEV_DIR, devFiles, getJobView, parseJsonl } from './jobApi';
+
+const stack = useLocalStack();
+const BIN = path.resolve(__dirname, '../../bin/classify.js');
+
+function runCli(
+  args: string[],
+  cwd: string,
+): { child: ChildProcess; done: Promise<{ code: number; stderr: string }> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout.resume();
+  const done = new Promise<{ code: number; stderr: string }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stderr })),
+  );
+  return { child, done };
+}
+
+function folderOf(files: string[], extra: Record<string, Buffer> = {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'submit-'));
+  for (const f of files) copyFileSync(path.join(DEV_DIR, f), path.join(dir, f));
+  for (const [name, bytes] of Object.entries(extra)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), bytes);
+  }
+  return dir;
+}
+
+describe('classify submit', () => {
+  it('uploads a folder as one job and writes every result, exit 1 when some failed', async () => {
+    const files = devFiles(20);
+    const dir = folderOf(files, {
+      'notes.txt': Buffer.from('hello'),
+      'broken/half.jpg': await img.truncatedJpeg(),
+      'copies/same.jpg': readFileSync(path.join(DEV_DIR, files[0])),
+    });
+    const out = path.join(dir, '..', `${path.basename(dir)}.jsonl`);
+    const { code, stderr } = await runCli(['submit', dir, '--api', stack.url, '--out', out], dir).done;
+    expect(stderr).toMatch(/21 succeeded, 2 failed of 23 \(21 uploaded/);
+    expect(code).toBe(1);
+    const results = parseJsonl(readFileSync(out, 'utf8'));
+    expect(results).toHaveLength(23);
+    const byFile = new Map(results.map((r) => [path.relative(dir, r.file!), r]));
+    expect(byFile.get('notes.txt')).toMatchObject({
+      status: 'failed',
+      error: { code: 'unsupported_format' },
+    });
+    expect(byFile.get('broken/half.jpg')).toMatchObject({
+      status: 'failed',
+      error: { code: 'corrupt_image' },
+    });
+    expect(byFile.get('copies/same.jpg')).toMatchObject({
+      status: 'succeeded',
+      source: { name: 'same.jpg' },
+    });
+    expect(byFile.get('copies/same.jpg')!.predictions).toEqual(byFile.get(files[0])!.predictions);
+    const jobId = /in job (\S+);/.exec(stderr)![1];
+    expect(await getJobView(stack, jobId)).toMatchObject({
+      status: 'succeeded',
+      total: 21,
+      succeeded: 20,
+      failed: 1,
+    });
+  }, 60_000);
+
+  it('writes CSV for a .csv output, exit 0 when all succeeded, and a rerun uploads nothing', async () => {
+    const dir = folderOf(devFiles(25).slice(20));
+    const out = path.join(dir, 'results.csv');
+    const first = await runCli(['submit', dir, '--api', stack.url, '--out', out], dir).done;
+    expect(first.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\r\n');
+    expect(lines[0]).toBe('file,name,status,label,score,errorCode,predictions');
+    expect(lines).toHaveLength(6);
+    const again = await runCli(['submit', dir, '--api', stack.url, '--out', out], dir).done;
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('Skipping 5 file(s) already classified');
+    expect(again.stderr).toContain('(0 uploaded, 5 already done)');
+    expect(readFileSync(out, 'utf8').trimEnd().split('\r\n')).toHaveLength(6);
+  }, 60_000);
+
+  it('after an interruption, a rerun skips the files already done', async () => {
+    const files = devFiles(130).slice(30);
+    const dir = folderOf(files);
+    const out = path.join(dir, '..', `${path.basename(dir)}-out.jsonl`);
+    const state = `${out}.state.json`;
+    const first = runCli(['submit', dir, '--api', stack.url, '--out', out], dir);
+    const jobId = await eventually('uploads recorded in the state file', async () => {
+      if (!existsSync(state)) return undefined;
+      const s = JSON.parse(readFileSync(state, 'utf8')) as { jobs: string[]; uploads: object };
+      return Object.keys(s.uploads).length >= 20 ? s.jobs[0] : undefined;
+    });
+    first.child.kill('SIGKILL');
+    await first.done;
+    await eventually('the interrupted job to finish some images', async () => {
+      const job = await getJobView(stack, jobId);
+      return job.succeeded >= 10 ? job : undefined;
+    });
+
+    const rerun = await runCli(['submit', dir, '--api', stack.url, '--out', out], dir).done;
+    expect(rerun.code).toBe(0);
+    const skipped = Number(/(\d+) already done/.exec(rerun.stderr)![1]);
+    const uploaded = Number(/(\d+) uploaded/.exec(rerun.stderr)![1]);
+    expect(skipped).toBeGreaterThanOrEqual(10);
+    expect(skipped + uploaded).toBe(files.length);
+    const results = parseJsonl(readFileSync(out, 'utf8'));
+    expect(results.map((r) => path.basename(r.file!)).sort()).toEqual([...files].sort());
+    expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+    expect((await getJobView(stack, jobId)).status).toBe('cancelled'); // the rerun closed the old job
+  }, 90_000);
+
+  it('exits 2 for a usage error', async () => {
+    const { code, stderr } = await runCli(['submit', '/no/such/dir', '--api', stack.url], tmpdir()).done;
+    expect(code).toBe(2);
+    expect(stderr).toContain('Not a directory');
+    expect((await runCli(['submit', tmpdir(), '--api', 'ftp://x'], tmpdir()).done).code).toBe(2);
+  });
+});
