@@ -29,16 +29,32 @@ export function startProgress(total: number, options: ProgressOptions): Progress
   const bar = new SingleBar(
     {
       stream: process.stderr,
-      format: `{bar} {value}/{total} ${options.label} | {failed} failed | ETA {eta_formatted}`,
+      // Our own ETA token: cli-progress prints "NF" until the first item is done.
+      format: `{bar} {value}/{total} ${options.label} | {failed} failed | ETA {etaText}`,
       hideCursor: true,
       etaBuffer: 50,
     },
     Presets.shades_classic,
   );
-  bar.start(total, 0, { failed: 0 });
+  const started = Date.now();
+  let done = 0;
+  const eta = (): string => {
+    if (done === 0) return '--';
+    const seconds = Math.round((((Date.now() - started) / done) * (bar.getTotal() - done)) / 1000);
+    return seconds >= 60
+      ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
+      : `${seconds}s`;
+  };
+  bar.start(total, 0, { failed: 0, etaText: '--' });
   return {
-    tick: (payload, by = 1) => bar.increment(by, payload),
-    update: (value, payload) => bar.update(value, payload),
+    tick: (payload, by = 1) => {
+      done += by;
+      bar.increment(by, { ...payload, etaText: eta() });
+    },
+    update: (value, payload) => {
+      done = value;
+      bar.update(value, { ...payload, etaText: eta() });
+    },
     setTotal: (t) => bar.setTotal(t),
     stop: () => bar.stop(),
   };
