@@ -54,11 +54,20 @@ async function main(): Promise<void> {
   const started = Date.now();
   const rss: RssSample[] = [];
   let phase = 'idle';
+  let appGone = false;
   const sampler = setInterval(() => {
-    const kb = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))?.[1]);
-    rss.push({ t: Math.round((Date.now() - started) / 1000), mb: Math.round(kb / 1024), phase });
+    try {
+      const kb = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))?.[1]);
+      rss.push({ t: Math.round((Date.now() - started) / 1000), mb: Math.round(kb / 1024), phase });
+    } catch {
+      // The app process is gone: say so once, and let the exactly-once check report the damage.
+      if (!appGone) process.stderr.write(`load: the app (pid ${app.pid}) exited during the ${phase} phase\n`);
+      appGone = true;
+    }
   }, 1000);
-  const table = TableClient.fromConnectionString(app.connectionString, 'results', { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(app.connectionString, 'results', {
+    allowInsecureConnection: true,
+  });
   const blobs = BlobServiceClient.fromConnectionString(app.connectionString);
   try {
     phase = 'load';
@@ -72,7 +81,9 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     const file = path.join(out, `load-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify({ ...report, rss }, null, 2));
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\nWritten to ${path.relative(PROJECT_ROOT, file)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(report, null, 2)}\nWritten to ${path.relative(PROJECT_ROOT, file)}\n`,
+    );
     if (!check.ok) process.exitCode = 1;
   } finally {
     clearInterval(sampler);
@@ -104,8 +115,17 @@ async function loadPhase(url: string): Promise<LoadOutcome> {
           body: JSON.stringify({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: bytes.length }),
         });
         if (res.status !== 201) throw new Error(`POST ${res.status}`);
-        const ticket = (await res.json()) as { id: string; uploadUrl: string; headers: Record<string, string>; statusUrl: string };
-        const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(bytes) });
+        const ticket = (await res.json()) as {
+          id: string;
+          uploadUrl: string;
+          headers: Record<string, string>;
+          statusUrl: string;
+        };
+        const put = await fetch(ticket.uploadUrl, {
+          method: 'PUT',
+          headers: ticket.headers,
+          body: new Uint8Array(bytes),
+        });
         if (put.status !== 201) throw new Error(`PUT ${put.status}`);
         outcome.ids.push(ticket.id);
         // Poll like the page does (it backs off; a fixed 100 ms keeps the measurement fine-grained).
@@ -155,7 +175,7 @@ async function soakPhase(blobs: BlobServiceClient, table: TableClient): Promise<
   const completed = new Map<string, number>();
   while (completed.size < names.length && Date.now() < deadline) {
     for await (const row of table.listEntities<{ status: string; completedAt?: string }>({
-      queryOptions: { filter: `status eq 'succeeded' or status eq 'failed'`, select: ['completedAt'] },
+      queryOptions: { filter: `status eq 'succeeded' or status eq 'failed'` },
     })) {
       const name = ids.get(row.partitionKey!);
       if (name && row.completedAt) completed.set(name, Date.parse(row.completedAt));
@@ -167,19 +187,27 @@ async function soakPhase(blobs: BlobServiceClient, table: TableClient): Promise<
   return { names, latencies, seconds: (last - t0) / 1000, ended: completed.size };
 }
 
-async function checkExactlyOnce(blobs: BlobServiceClient, table: TableClient, uploadIds: string[], soakNames: string[]) {
+async function checkExactlyOnce(
+  blobs: BlobServiceClient,
+  table: TableClient,
+  uploadIds: string[],
+  soakNames: string[],
+) {
   const expectedRows = new Set([...uploadIds, ...soakNames.map((n) => blobResultId('images', n))]);
   const statuses: Record<string, number> = {};
   let rows = 0;
   let strangers = 0;
-  for await (const row of table.listEntities<{ status: string }>({ queryOptions: { select: ['status'] } })) {
+  for await (const row of table.listEntities<{ status: string }>()) {
     rows++;
     if (!expectedRows.has(row.partitionKey!)) strangers++;
     statuses[row.status] = (statuses[row.status] ?? 0) + 1;
   }
   const jsonNames: string[] = [];
   for await (const b of blobs.getContainerClient('results').listBlobsFlat()) jsonNames.push(b.name);
-  const expectedJson = new Set([...uploadIds.map((id) => `uploads/${id}.json`), ...soakNames.map((n) => `images/${n}.json`)]);
+  const expectedJson = new Set([
+    ...uploadIds.map((id) => `uploads/${id}.json`),
+    ...soakNames.map((n) => `images/${n}.json`),
+  ]);
   const missingJson = [...expectedJson].filter((n) => !jsonNames.includes(n)).length;
   const extraJson = jsonNames.filter((n) => !expectedJson.has(n)).length;
   const terminal = (statuses.succeeded ?? 0) + (statuses.failed ?? 0);
@@ -195,7 +223,12 @@ async function checkExactlyOnce(blobs: BlobServiceClient, table: TableClient, up
   };
 }
 
-function summarise(load: LoadOutcome, soak: SoakOutcome, check: Awaited<ReturnType<typeof checkExactlyOnce>>, rss: RssSample[]) {
+function summarise(
+  load: LoadOutcome,
+  soak: SoakOutcome,
+  check: Awaited<ReturnType<typeof checkExactlyOnce>>,
+  rss: RssSample[],
+) {
   const stats = (l: number[]) => ({
     p50Ms: Math.round(percentile(l, 50)),
     p95Ms: Math.round(percentile(l, 95)),
@@ -228,7 +261,9 @@ function summarise(load: LoadOutcome, soak: SoakOutcome, check: Awaited<ReturnTy
       soakEnd: end,
       growthAfterWarmup: end - warm,
       // One sample every ~10 % of the run, for the docs.
-      timeline: rss.filter((_, i) => i % Math.max(1, Math.floor(rss.length / 10)) === 0).map((s) => `${s.t}s ${s.phase} ${s.mb}`),
+      timeline: rss
+        .filter((_, i) => i % Math.max(1, Math.floor(rss.length / 10)) === 0)
+        .map((s) => `${s.t}s ${s.phase} ${s.mb}`),
     },
     exactlyOnce: check,
   };

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ClassifierError } from '../lib/errors';
 import { loadManifest } from '../lib/model/manifest';
 import { classifyCommand } from './classifyCommand';
+import { replayPoisonCommand } from './replayPoisonCommand';
 import { submitCommand } from './submitCommand';
 import type { OutputFormat } from './output';
 import { UsageError } from './usageError';
@@ -14,6 +15,7 @@ import { UsageError } from './usageError';
 const HELP = `Usage:
   npx classify <file|dir>... [--top N] [--json | --jsonl | --csv] [--out FILE] [--model ID|PATH]
   npx classify submit <dir> [--api URL] [--key KEY] [--out FILE]
+  npx classify replay-poison [--api URL] [--key KEY] [--max N]
 
 Classifies images in-process with an ONNX model (directories are walked recursively).
 
@@ -37,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     if (argv[0] === 'submit') {
       return await submitCommand(argv.slice(1));
     }
+    if (argv[0] === 'replay-poison') return await replayPoisonCommand(argv.slice(1));
     return await runClassify(argv);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -41,8 +41,10 @@ const SHARP_FORMAT: Record<ImageFormat, string> = {
 
 export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promise<DecodedImage> {
   const format = checkBytes(bytes, bytes.length, options.limits);
-  // 'truncated' fails on cut-off files but tolerates the benign warnings many cameras trigger.
-  const input = { failOn: 'truncated', limitInputPixels: options.limits.maxPixels, pages: 1 } as const;
+  // 'error' fails on cut-off and broken files (e.g. a PNG chunk with a wrong CRC, which 'truncated'
+  // let through: test/reliability/hostileDecode.test.ts) but tolerates the benign warnings many
+  // cameras trigger, which only 'warning' would refuse.
+  const input = { failOn: 'error', limitInputPixels: options.limits.maxPixels, pages: 1 } as const;
   const meta = await readHeader(bytes, format);
   const width = meta.width ?? 0;
   const frameHeight = meta.pageHeight ?? meta.height ?? 0;

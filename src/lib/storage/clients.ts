@@ -8,8 +8,17 @@
  */
 import { ManagedIdentityCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { TableClient } from '@azure/data-tables';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
+import {
+  BlobServiceClient,
+  StorageSharedKeyCredential,
+  newPipeline as newBlobPipeline,
+} from '@azure/storage-blob';
+import {
+  QueueServiceClient,
+  StorageSharedKeyCredential as QueueSharedKeyCredential,
+  newPipeline as newQueuePipeline,
+} from '@azure/storage-queue';
+import { parseStorageFaults, storageFaultFactory, tableFaultPolicy, type StorageFault } from './faults';
 
 export interface StorageClients {
   blobs: BlobServiceClient;
@@ -25,7 +34,12 @@ type Env = Record<string, string | undefined>;
 
 export function createStorageClients(env: Env = process.env): StorageClients {
   const connectionString = env.AzureWebJobsStorage;
-  if (connectionString) return fromConnectionString(connectionString);
+  if (connectionString) {
+    const clients = fromConnectionString(connectionString);
+    // Test-only fault injection (src/lib/storage/faults.ts); nothing changes when unset.
+    const faults = parseStorageFaults(env.STORAGE_FAULTS);
+    return faults.length > 0 ? withFaults(clients, connectionString, faults) : clients;
+  }
   const endpoints = identityEndpoints(env);
   if (endpoints) return fromIdentity(endpoints, identityCredential(env));
   throw new Error(
@@ -93,5 +107,37 @@ function fromIdentity(endpoints: Endpoints, credential: TokenCredential): Storag
     queues: new QueueServiceClient(endpoints.queue, credential),
     table: (table) => new TableClient(endpoints.table, table, credential),
     description: `${endpoints.blob} (managed identity)`,
+  };
+}
+
+/**
+ * FAULT HOOK (tests only): the same clients with STORAGE_FAULTS policies in their pipelines.
+ * Connection strings only, since only tests against Azurite set it.
+ */
+function withFaults(
+  clients: StorageClients,
+  connectionString: string,
+  faults: StorageFault[],
+): StorageClients {
+  if (!clients.sharedKey) throw new Error('STORAGE_FAULTS needs a connection string with an account key.');
+  const blobPipeline = newBlobPipeline(clients.sharedKey);
+  blobPipeline.factories.unshift(storageFaultFactory(faults, 'blob'));
+  // The queue package signs only with its own credential class (it may bundle its own storage-common).
+  const accountKey = /(?:^|;)AccountKey=([^;]+)/.exec(connectionString)?.[1] ?? '';
+  const queuePipeline = newQueuePipeline(
+    new QueueSharedKeyCredential(clients.sharedKey.accountName, accountKey),
+  );
+  queuePipeline.factories.unshift(storageFaultFactory(faults, 'queue'));
+  const policy = tableFaultPolicy(faults);
+  return {
+    ...clients,
+    blobs: new BlobServiceClient(clients.blobs.url, blobPipeline),
+    queues: new QueueServiceClient(clients.queues.url, queuePipeline),
+    table: (table) =>
+      TableClient.fromConnectionString(connectionString, table, {
+        allowInsecureConnection: true,
+        additionalPolicies: [{ policy, position: 'perCall' }],
+      }),
+    description: `${clients.description} with STORAGE_FAULTS`,
   };
 }

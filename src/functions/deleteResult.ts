@@ -1,0 +1,43 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { ClassifierError } from '../lib/errors';
+import { errorResponse, notFound } from '../lib/http/responses';
+import { isUploadId } from '../lib/results/ids';
+import { deleteResult as deleteStoredResult } from '../lib/retention/deleteResult';
+
+/**
+ * DELETE /api/results/{id}: removes an upload's bytes, its result JSON and its row; 204.
+ * Anonymous on purpose: an upload id is a random UUID handed only to the uploader, so knowing
+ * it is the capability (the same that lets them read the result). Drop-folder result ids are
+ * derived from the blob path, so anyone knowing a path could compute one: those are refused
+ * here and expire by retention instead.
+ */
+export async function deleteResult(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const id = request.params.id ?? '';
+  if (!isUploadId(id)) {
+    if (/^b-[0-9a-f]{40}$/.test(id))
+      return errorResponse(
+        new ClassifierError(
+          'bad_request',
+          'Only upload results can be deleted; drop-folder results expire by retention.',
+        ),
+      );
+    return notFound(`Result "${id.slice(0, 80)}"`);
+  }
+  try {
+    if (!(await deleteStoredResult(id))) return notFound(`Result ${id}`);
+    context.log(`result ${id} deleted on request`);
+    return { status: 204, headers: { 'cache-control': 'no-store' } };
+  } catch (err) {
+    return errorResponse(err);
+  }
+}
+
+app.http('deleteResult', {
+  methods: ['DELETE'],
+  route: 'api/results/{id}',
+  authLevel: 'anonymous',
+  handler: deleteResult,
+});

@@ -1,0 +1,62 @@
+/**
+ * Removes one result everywhere it is stored: the uploaded bytes (`uploads/<id>`), the result
+ * JSON blob and the table row, in that order, so an interrupted delete is finished by asking
+ * again (the row, which is what finds the rest, goes last). Drop-folder originals in `images`
+ * belong to whoever put them there and are never deleted here.
+ */
+import { ClassifierError } from '../errors';
+import { TERMINAL_STATUSES } from '../results/result';
+import { getResult, resultBlobName, type ResultRecord } from '../results/resultStore';
+import { storageClients } from '../storage/clients';
+import { storageNames } from '../storage/names';
+import { isStatus } from '../storage/restErrors';
+
+export interface DeleteResultOptions {
+  abortSignal?: AbortSignal;
+  /** Delete even while the image is queued or processing (retention does; the HTTP route does not). */
+  force?: boolean;
+}
+
+/** Returns false when there is no such result. */
+export async function deleteResult(id: string, options: DeleteResultOptions = {}): Promise<boolean> {
+  const record = await getResult(id, options);
+  if (!record) return false;
+  const { status } = record.result;
+  if (!options.force && status !== 'awaiting_upload' && !TERMINAL_STATUSES.includes(status)) {
+    // Deleting under a running worker would let its retry recreate the row as blob_not_found.
+    throw new ClassifierError(
+      'bad_request',
+      `Result ${id} is ${status}; delete it once it has succeeded or failed.`,
+    );
+  }
+  await deleteStoredRecord(record, options);
+  return true;
+}
+
+/** Deletes the blobs and the row of a record; missing pieces are fine (a retried delete). */
+export async function deleteStoredRecord(
+  record: ResultRecord,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<void> {
+  const { blobs } = storageClients();
+  const ignoreMissing = (err: unknown): void => {
+    if (!isStatus(err, 404)) throw err;
+  };
+  const { abortSignal } = options;
+  if (record.blob) {
+    if (record.blob.container === storageNames.uploadsContainer) {
+      await blobs
+        .getContainerClient(record.blob.container)
+        .getBlobClient(record.blob.name)
+        .deleteIfExists({ abortSignal });
+    }
+    await blobs
+      .getContainerClient(storageNames.resultsContainer)
+      .getBlobClient(resultBlobName(record.blob))
+      .deleteIfExists({ abortSignal });
+  }
+  await storageClients()
+    .table(storageNames.resultsTable)
+    .deleteEntity(record.result.id, 'result', { abortSignal })
+    .catch(ignoreMissing);
+}

@@ -1,0 +1,69 @@
+/**
+ * Holds `classify` messages while the model cannot load (file missing, corrupt, download
+ * down), instead of letting each one burn its 5 attempts and land in poison with a `failed`
+ * result that was never the image's fault. A held message is sent again as a copy that stays
+ * invisible for `MODEL_WAIT_SECONDS` (default 30) and the original completes normally, so its
+ * dequeueCount never climbs. Once the model loads (file restored), messages go through again.
+ */
+import { sharedClassifier } from '../classify/classifier';
+import type { ClassifyMessage } from '../queue/classifyMessage';
+import { storageClients } from '../storage/clients';
+import { storageNames } from '../storage/names';
+
+export interface ModelGateOptions {
+  /** How long a held message stays invisible (default MODEL_WAIT_SECONDS or 30 s). */
+  delaySeconds?: number;
+  /** Where the "model unavailable" line goes: at most once per `logIntervalMs` (default 60 s). */
+  log?: (line: string) => void;
+  logIntervalMs?: number;
+}
+
+export type GateOutcome = 'ready' | 'held';
+
+/**
+ * After a failed load, answer "not ready" for this long without trying again: loading hashes the
+ * whole model file (or tries a download), which a burst of held messages must not repeat.
+ */
+const RECHECK_MS = 2000;
+
+let failedAt = 0;
+let failure = '';
+let lastLogAt = 0;
+let heldSinceLog = 0;
+
+export async function modelGate(
+  message: ClassifyMessage,
+  options: ModelGateOptions = {},
+): Promise<GateOutcome> {
+  if (Date.now() - failedAt > RECHECK_MS) {
+    try {
+      await sharedClassifier();
+      failedAt = 0;
+      return 'ready';
+    } catch (err) {
+      failedAt = Date.now();
+      failure = (err as Error).message;
+    }
+  }
+  const delaySeconds = options.delaySeconds ?? waitSecondsFromEnv();
+  await storageClients()
+    .queues.getQueueClient(storageNames.classifyQueue)
+    .sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'), {
+      visibilityTimeout: delaySeconds,
+    });
+  heldSinceLog++;
+  if (Date.now() - lastLogAt >= (options.logIntervalMs ?? 60_000)) {
+    options.log?.(
+      `model unavailable, ${heldSinceLog} message(s) held for ${delaySeconds} s (not counted as attempts): ${failure}`,
+    );
+    lastLogAt = Date.now();
+    heldSinceLog = 0;
+  }
+  return 'held';
+}
+
+function waitSecondsFromEnv(): number {
+  const raw = Number(process.env.MODEL_WAIT_SECONDS);
+  // The queue service allows a visibility timeout of up to 7 days; 1 s at least, so a held message never spins.
+  return Number.isFinite(raw) && raw >= 1 ? Math.min(Math.round(raw), 7 * 24 * 3600) : 30;
+}
