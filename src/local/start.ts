@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     log('Using the storage account in AzureWebJobsStorage.');
   }
   await ensureModelFile(configuredManifest(), { progress: process.stderr });
-  await ensureStorage();
+  await withRetries('creating the containers, queues and tables', ensureStorage);
   // How long a running message stays invisible before another attempt may take it over
   // after a crash (renewed while it runs). Local-only knob, so crash tests need not wait.
   const leaseSeconds = Number(process.env.LOCAL_QUEUE_LEASE_SECONDS) || 60;
@@ -59,6 +59,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** A storage hiccup at start-up (Azurite still warming up, a flaky network) should not end npm start. */
+async function withRetries(what: string, task: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task();
+    } catch (err) {
+      if (attempt >= attempts) throw new Error(`Failed ${what}: ${(err as Error).message}`, { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
 }
 
 function log(line: string): void {
