@@ -32,7 +32,11 @@ async function main(): Promise<void> {
   } else {
     log('Using the storage account in AzureWebJobsStorage.');
   }
-  await ensureModelFile(configuredManifest(), { progress: process.stderr });
+  // --skip-model-check starts as the Functions host in Azure does: a missing or broken model
+  // then shows in /api/health and holds the queue, instead of stopping npm start.
+  if (!process.argv.includes('--skip-model-check')) {
+    await ensureModelFile(configuredManifest(), { progress: process.stderr });
+  }
   await withRetries('creating the containers, queues and tables', ensureStorage);
   // How long a running message stays invisible before another attempt may take it over
   // after a crash (renewed while it runs). Local-only knob, so crash tests need not wait.

@@ -4,10 +4,10 @@
  * comes back with its data on the same endpoints. Every image ends with exactly one result.
  */
 import { eventually } from '../support/stack';
-import { resultBlobs, resultRows, useReliabilityStack } from './support/reliabilityStack';
+import { resultBlobs, resultRows, useLocalStack } from '../support/stack';
 import { photos } from './support/uploads';
 
-const stack = useReliabilityStack({ persistent: true, env: { LOCAL_QUEUE_LEASE_SECONDS: '3' } });
+const stack = useLocalStack({ persistent: true, env: { LOCAL_QUEUE_LEASE_SECONDS: '3' } });
 const COUNT = 40;
 
 describe('Azurite stopped and restarted with work queued', () => {

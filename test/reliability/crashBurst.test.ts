@@ -6,10 +6,10 @@
  */
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { eventually } from '../support/stack';
-import { resultBlobs, resultRows, useReliabilityStack } from './support/reliabilityStack';
+import { resultBlobs, resultRows, useLocalStack } from '../support/stack';
 import { photos, resilientUpload } from './support/uploads';
 
-const stack = useReliabilityStack({ env: { LOCAL_QUEUE_LEASE_SECONDS: '3' } });
+const stack = useLocalStack({ env: { LOCAL_QUEUE_LEASE_SECONDS: '3' } });
 const COUNT = 40;
 
 describe('kill -9 during a burst of uploads', () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { eventually } from '../support/stack';
-import { MODEL_CACHE_DIR, resultRows, useReliabilityStack } from './support/reliabilityStack';
+import { MODEL_CACHE_DIR, resultRows, useLocalStack } from '../support/stack';
 import { photos, resilientUpload } from './support/uploads';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -26,7 +26,7 @@ const manifestPath = path.join(dir, 'manifest.json');
 writeFileSync(manifestPath, JSON.stringify(manifest));
 const modelFile = path.join(dir, manifest.file);
 
-const stack = useReliabilityStack({
+const stack = useLocalStack({
   skipModelCheck: true,
   env: {
     MODEL_CACHE_DIR: dir,

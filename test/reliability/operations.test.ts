@@ -14,10 +14,10 @@ import { retentionFromEnv } from '../../src/lib/retention/retentionConfig';
 import { terminalResult, upload } from '../support/api';
 import * as img from '../support/images';
 import { eventually } from '../support/stack';
-import { useReliabilityStack } from './support/reliabilityStack';
+import { useLocalStack } from '../support/stack';
 import { photos } from './support/uploads';
 
-const stack = useReliabilityStack({ env: { LOCAL_QUEUE_LEASE_SECONDS: '3' } });
+const stack = useLocalStack({ env: { LOCAL_QUEUE_LEASE_SECONDS: '3' } });
 
 async function poisonCount(): Promise<number> {
   const q = stack.queues().getQueueClient('classify-poison');

@@ -10,11 +10,11 @@ import path from 'node:path';
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { putToSas, requestUpload, terminalResult, upload } from '../support/api';
 import * as img from '../support/images';
-import { useReliabilityStack } from './support/reliabilityStack';
+import { useLocalStack } from '../support/stack';
 import * as hostile from './support/hostileImages';
 
 const EXTRA_ORIGIN = 'https://photos.example.org';
-const stack = useReliabilityStack({ env: { UPLOAD_ALLOWED_ORIGINS: EXTRA_ORIGIN } });
+const stack = useLocalStack({ env: { UPLOAD_ALLOWED_ORIGINS: EXTRA_ORIGIN } });
 const ROOT = path.resolve(__dirname, '../..');
 
 let bait: Server;

@@ -7,11 +7,11 @@
 import { parseStorageFaults } from '../../src/lib/storage/faults';
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { eventually } from '../support/stack';
-import { resultBlobs, resultRows, useReliabilityStack } from './support/reliabilityStack';
+import { resultBlobs, resultRows, useLocalStack } from '../support/stack';
 import { photos, resilientUpload } from './support/uploads';
 
 const FAULTS = 'fail:0.05:table,fail:0.05:queue,stall=2000:0.2:blob:GET';
-const stack = useReliabilityStack({ env: { STORAGE_FAULTS: FAULTS, LOCAL_QUEUE_LEASE_SECONDS: '10' } });
+const stack = useLocalStack({ env: { STORAGE_FAULTS: FAULTS, LOCAL_QUEUE_LEASE_SECONDS: '10' } });
 const COUNT = 30;
 
 describe('STORAGE_FAULTS', () => {

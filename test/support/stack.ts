@@ -1,23 +1,34 @@
 /**
- * Jest helper: the real local stack for a test file. A fresh in-memory Azurite, and the app
- * started exactly as `npm start` starts it (node dist/src/local/start.js, so run `npm run
- * build` first; `npm test` does), in a child process that tests can kill -9 and restart.
+ * Jest helper: the real local stack for a test file. A fresh Azurite, and the app started
+ * exactly as `npm start` starts it (src/local/appProcess.ts; run `npm run build` first, as
+ * `npm test` does), in a child process that tests can kill -9 and restart.
  *
  *   const stack = useLocalStack({ env: { CLASSIFIER_MAX_BYTES: '2000000' } });
  *   it('...', async () => { await fetch(`${stack.url}/api/health`); });
+ *
+ * `persistent: true` keeps Azurite's data on disk on fixed ports, so `stopAzurite()` and
+ * `startAzurite()` restart it with its data and endpoints; `skipModelCheck: true` starts the
+ * app without npm start's up-front model check, as the Functions host in Azure does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
+import { spawnApp, stopApp } from '../../src/local/appProcess';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
 
-const START = path.resolve(__dirname, '../../dist/src/local/start.js');
-const MODEL_CACHE_DIR = process.env.MODEL_CACHE_DIR ?? path.resolve(__dirname, '../../../shared/models');
+export const MODEL_CACHE_DIR =
+  process.env.MODEL_CACHE_DIR ?? path.resolve(__dirname, '../../../shared/models');
 
 export interface LocalStackOptions {
   /** Extra environment for the app process. */
   env?: Record<string, string>;
+  persistent?: boolean;
+  skipModelCheck?: boolean;
 }
 
 export interface LocalStack {
@@ -25,75 +36,76 @@ export interface LocalStack {
   readonly connectionString: string;
   /** Everything the app printed so far (for failure messages and log assertions). */
   readonly output: string;
+  readonly appPid: number | undefined;
   blobs(): BlobServiceClient;
   queues(): QueueServiceClient;
-  /** Starts the app (again) against the same Azurite. */
-  startApp(): Promise<void>;
+  table(name: string): TableClient;
+  /** Starts the app (again) against the same Azurite, with extra environment if given. */
+  startApp(env?: Record<string, string>): Promise<void>;
   /** Kills the app: SIGKILL by default, like a crash. */
   killApp(signal?: NodeJS.Signals): Promise<void>;
+  stopAzurite(): Promise<void>;
+  startAzurite(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export function useLocalStack(options: LocalStackOptions = {}): LocalStack {
   let azurite: RunningAzurite | undefined;
-  let app: ChildProcess | undefined;
+  let connectionString = '';
+  let app: ChildProcessWithoutNullStreams | undefined;
   let url = '';
   let output = '';
+  let location = '';
+  let ports: { blobPort: number; queuePort: number; tablePort: number } | undefined;
 
-  const startApp = async (): Promise<void> => {
-    const child = spawn(process.execPath, [START], {
-      env: {
-        ...process.env,
-        MODEL_CACHE_DIR,
-        ...options.env,
-        AzureWebJobsStorage: azurite!.connectionString,
-        PORT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const bootAzurite = async (): Promise<void> => {
+    if (!options.persistent) azurite = await startAzurite({ inMemoryPersistence: true });
+    else {
+      location ||= mkdtempSync(path.join(os.tmpdir(), 'azurite-test-'));
+      ports ??= { blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort() };
+      azurite = await startAzurite({ location, ...ports });
+    }
+    connectionString = azurite.connectionString;
+    // Tests also call src/lib directly; its storage clients read this.
+    process.env.AzureWebJobsStorage = connectionString;
+  };
+
+  const startApp = async (extraEnv: Record<string, string> = {}): Promise<void> => {
+    const started = await spawnApp({
+      connectionString,
+      env: { MODEL_CACHE_DIR, ...options.env, ...extraEnv },
+      skipModelCheck: options.skipModelCheck,
+      onOutput: (text) => (output += text),
     });
-    app = child;
-    const from = output.length;
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`The app did not start in 60 s:\n${output.slice(from)}`)),
-        60_000,
-      );
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const m = /Upload page: +(http:\/\/localhost:\d+)\//.exec(output.slice(from));
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`The app exited with ${code} while starting:\n${output.slice(from)}`));
-      });
-    });
-    child.removeAllListeners('exit');
+    app = started.child;
+    url = started.url;
   };
 
   const killApp = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     const child = app;
     app = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill(signal);
-    });
+    if (child) await stopApp(child, signal);
   };
 
   beforeAll(async () => {
-    azurite = await startAzurite({ inMemoryPersistence: true });
-    process.env.AzureWebJobsStorage = azurite.connectionString;
+    await bootAzurite();
     await startApp();
   }, 120_000);
 
   afterAll(async () => {
     await killApp('SIGTERM');
     await azurite?.stop();
+    if (location) rmSync(location, { recursive: true, force: true });
   }, 60_000);
 
   return {
@@ -101,15 +113,25 @@ export function useLocalStack(options: LocalStackOptions = {}): LocalStack {
       return url;
     },
     get connectionString() {
-      return azurite!.connectionString;
+      return connectionString;
     },
     get output() {
       return output;
     },
-    blobs: () => BlobServiceClient.fromConnectionString(azurite!.connectionString),
-    queues: () => QueueServiceClient.fromConnectionString(azurite!.connectionString),
+    get appPid() {
+      return app?.pid;
+    },
+    blobs: () => BlobServiceClient.fromConnectionString(connectionString),
+    queues: () => QueueServiceClient.fromConnectionString(connectionString),
+    table: (name) =>
+      TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true }),
     startApp,
     killApp,
+    stopAzurite: async () => {
+      await azurite?.stop();
+      azurite = undefined;
+    },
+    startAzurite: bootAzurite,
   };
 }
 
@@ -126,4 +148,22 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Every row of table `results`, by id. */
+export async function resultRows(
+  stack: LocalStack,
+): Promise<Map<string, { status: string; error?: string }>> {
+  const rows = new Map<string, { status: string; error?: string }>();
+  for await (const row of stack.table('results').listEntities<{ status: string; error?: string }>())
+    rows.set(row.partitionKey!, { status: row.status, error: row.error });
+  return rows;
+}
+
+/** Names of the JSON blobs in container `results` under a prefix. */
+export async function resultBlobs(stack: LocalStack, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const blob of stack.blobs().getContainerClient('results').listBlobsFlat({ prefix }))
+    names.push(blob.name);
+  return names.sort();
 }

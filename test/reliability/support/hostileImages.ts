@@ -1,27 +1,7 @@
 /** Crafted hostile inputs, generated at test time (nothing stored). */
 import { createDeflate } from 'node:zlib';
 import sharp from 'sharp';
-import { photo, CAT } from '../../support/images';
-
-function crc32(buf: Buffer): number {
-  let crc = ~0;
-  for (const byte of buf) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
-
-export function pngChunk(type: string, data: Buffer, badCrc = false): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE((crc32(body) ^ (badCrc ? 0xdeadbeef : 0)) >>> 0);
-  return Buffer.concat([len, body, crc]);
-}
-
-const PNG_SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+import { photo, CAT, pngChunk, PNG_SIGNATURE } from '../../support/images';
 
 /** A real, fully valid greyscale PNG of width x height zeros: tiny on disk, huge decoded. */
 export async function zeroPngBomb(width: number, height: number): Promise<Buffer> {
@@ -40,7 +20,7 @@ export async function zeroPngBomb(width: number, height: number): Promise<Buffer
   deflate.end();
   await done;
   return Buffer.concat([
-    PNG_SIG,
+    PNG_SIGNATURE,
     pngChunk('IHDR', ihdr),
     pngChunk('IDAT', Buffer.concat(parts)),
     pngChunk('IEND', Buffer.alloc(0)),
