@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { ClassifierError } from '../lib/errors';
 import { errorResponse, notFound } from '../lib/http/responses';
 import { isJobId } from '../lib/jobs/job';
-import { EXPORT_CONTENT_TYPES, jobResultChunks } from '../lib/jobs/jobExport';
+import { EXPORT_CONTENT_TYPES, jobResultsStream } from '../lib/jobs/jobExport';
 import { getJob } from '../lib/jobs/jobStore';
 
 /**
@@ -20,22 +20,9 @@ export async function jobResults(request: HttpRequest): Promise<HttpResponseInit
     );
   try {
     if (!(await getJob(id))) return notFound(`Job ${id}`);
-    const chunks = jobResultChunks(id, format);
-    const encoder = new TextEncoder();
-    const body = new ReadableStream<Uint8Array>({
-      // One page of results per pull: at most 1000 rows are held at a time.
-      async pull(controller) {
-        const { value, done } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(encoder.encode(value));
-      },
-      async cancel() {
-        await chunks.return(undefined);
-      },
-    });
     return {
       status: 200,
-      body,
+      body: jobResultsStream(id, format),
       headers: {
         'content-type': EXPORT_CONTENT_TYPES[format],
         'content-disposition': `attachment; filename="job-${id}.${format}"`,

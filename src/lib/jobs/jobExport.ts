@@ -55,3 +55,19 @@ export async function exportJob(jobId: string, options: ExportOptions = {}): Pro
     await updateJob({ ...now.job, exportedAt: new Date().toISOString() }, now.etag);
   return true;
 }
+
+/** The export as a web stream for an HTTP body: one page of results per pull. */
+export function jobResultsStream(jobId: string, format: ExportFormat): ReadableStream<Uint8Array> {
+  const chunks = jobResultChunks(jobId, format);
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+}
