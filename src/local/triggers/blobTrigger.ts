@@ -6,7 +6,7 @@
  * {Type, FunctionId, BlobType, ContainerName, BlobName, ETag} on the host's internal queue
  * `azure-webjobs-blobtrigger-{hostId}`, then a receipt. The queue gives at-least-once delivery
  * with the queue retry rules (maxDequeueCount, then `webjobs-blobtrigger-poison`), so a restart
- * neither loses nor re-floods blobs. Listing interval: 250 ms, backing off to 500 ms when idle (Event Grid usually delivers within a second).
+ * neither loses nor re-floods blobs. Listing interval: 250 ms, idle or not (Event Grid usually delivers within a second; a local listing is cheap).
  * Input: the content as bytes (string for dataType 'string'); metadata BlobTrigger
  * ("container/name"), Uri, Properties, Metadata, the path's {params} and sys.
  */
@@ -67,19 +67,20 @@ async function runScanner(
       BlobName,
       ETag,
     });
-  let delay = 250;
   while (!ctx.signal.aborted) {
     try {
-      delay = (await scanOnce(container, pattern, receipts, enqueue)) > 0 ? 250 : Math.min(delay * 2, 500);
+      await scanOnce(container, pattern, receipts, enqueue);
     } catch (err) {
       ctx.logger.error(
         `Scanning container "${pattern.container}" for "${bound.fn.metadata.name}" failed; retrying.`,
         err,
       );
     }
-    await sleep(delay, ctx.signal);
+    await sleep(SCAN_INTERVAL_MS, ctx.signal);
   }
 }
+
+const SCAN_INTERVAL_MS = 250;
 
 async function deliver(ctx: TriggerContext, bound: BoundFunction, m: BlobTriggerMessage): Promise<boolean> {
   const binding = bound.fn.metadata.bindings[bound.triggerName];
