@@ -23,6 +23,8 @@ export interface LocalApp {
   readonly pid: number;
   /** The Azurite account the app uses. */
   readonly connectionString: string;
+  /** CPU time used so far by the app and by Azurite, ms (user + system, from /proc). */
+  cpuMs(): { app: number; azurite: number };
   /** Stops the app, then Azurite; reports the app process's peak RSS, read just before it stopped. */
   stop(): Promise<{ peakRssMb: number }>;
 }
@@ -46,6 +48,7 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     spawnedAt,
     pid,
     connectionString: azurite.connectionString,
+    cpuMs: () => ({ app: cpuMsOf(pid), azurite: cpuMsOf(azurite.pid) }),
     async stop() {
       const peakRssMb = Math.round(peakRssKb(pid) / 1024);
       await stopApp(child);
@@ -59,4 +62,20 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
 function peakRssKb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
+}
+
+/** utime + stime of a process (proc(5), fields 14 and 15, in clock ticks of 10 ms on Linux). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** "app 33 ms + Azurite 17 ms CPU per image" between two cpuMs() readings. */
+export function cpuPerImage(
+  before: { app: number; azurite: number },
+  after: { app: number; azurite: number },
+  images: number,
+): string {
+  const per = (a: number, b: number): number => Math.round((b - a) / images);
+  return `CPU per image: app ${per(before.app, after.app)} ms + Azurite ${per(before.azurite, after.azurite)} ms`;
 }

@@ -64,11 +64,14 @@ export async function pipelineMode(): Promise<ModeReport> {
     input: { name: path.basename(file) },
     read: () => readFile(file),
   }));
+  const cpuBefore = process.cpuUsage();
   for await (const result of classifyPipeline(items, classifier)) {
     if (result.status !== 'succeeded') throw new Error(`${result.source.name}: ${result.error?.message}`);
     latencies.push(result.timings.totalMs);
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuPerImage = Math.round((cpu.user + cpu.system) / 1000 / latencies.length);
   return report('CLI pipeline (npx classify)', latencies, (performance.now() - started) / 1000, {
-    note: 'latency: read to result, 24 in flight',
+    note: `latency: read to result, 24 in flight; CPU per image ${cpuPerImage} ms`,
   });
 }

@@ -7,51 +7,16 @@
  *    classification), as blobs listed per second.
  * Latencies are the per-image `timings.totalMs` (queued to result). Peak RSS: the app process.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { PROJECT_ROOT } from '../../src/lib/paths';
-import { startAzurite } from '../../src/local/azurite';
 import type { JobView } from '../../src/lib/jobs/job';
 import type { ClassificationResult } from '../../src/lib/results/result';
 import { photoFiles } from '../dataset';
+import { cpuPerImage, startLocalApp } from '../localApp';
 import { report, round, type ModeReport } from '../stats';
 
 const TINY_BLOBS = 3000;
-
-async function startApp(): Promise<{ url: string; blobs: BlobServiceClient; stop(): Promise<number> }> {
-  const azurite = await startAzurite({ inMemoryPersistence: true });
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/local/start.js')], {
-    env: { ...process.env, AzureWebJobsStorage: azurite.connectionString, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-20_000);
-      const m = /Upload page: +(http:\/\/localhost:\d+)\//.exec(output);
-      if (m) resolve(m[1]);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`The app exited with ${code}:\n${output}`)));
-  });
-  child.removeAllListeners('exit');
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    url,
-    blobs: BlobServiceClient.fromConnectionString(azurite.connectionString),
-    async stop() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      const peakKb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
-      child.kill('SIGTERM');
-      await exited;
-      await azurite.stop();
-      return Math.round(peakKb / 1024);
-    },
-  };
-}
 
 async function runJob(url: string, body: unknown): Promise<{ job: JobView; seconds: number }> {
   const started = performance.now();
@@ -81,10 +46,13 @@ export async function jobsMode(): Promise<ModeReport> {
   const photos = await Promise.all(
     files.map(async (f) => [path.basename(f), await readFile(f)] as [string, Buffer]),
   );
-  const app = await startApp();
+  const app = await startLocalApp();
+  const blobs = BlobServiceClient.fromConnectionString(app.connectionString);
   try {
-    await seed(app.blobs, 'photos/', photos);
+    await seed(blobs, 'photos/', photos);
+    const cpuBefore = app.cpuMs();
     const { job, seconds } = await runJob(app.url, { container: 'bench', prefix: 'photos/' });
+    const cpu = cpuPerImage(cpuBefore, app.cpuMs(), photos.length);
     if (job.succeeded !== photos.length)
       throw new Error(`The job ended ${job.status} with ${job.succeeded} succeeded.`);
     const results = (await (await fetch(`${app.url}/api/jobs/${job.id}/results`)).text())
@@ -93,12 +61,12 @@ export async function jobsMode(): Promise<ModeReport> {
       .map((l) => JSON.parse(l) as ClassificationResult);
 
     await seed(
-      app.blobs,
+      blobs,
       'tiny/',
       Array.from({ length: TINY_BLOBS }, (_, i) => [`${i}.txt`, Buffer.from('x')]),
     );
     const listing = await runJob(app.url, { container: 'bench', prefix: 'tiny/', dryRun: true });
-    const peakRssMb = await app.stop();
+    const { peakRssMb } = await app.stop();
     return {
       ...report(
         'jobs: POST /api/jobs over 250 photos',
@@ -107,7 +75,7 @@ export async function jobsMode(): Promise<ModeReport> {
       ),
       peakRssMb,
       note:
-        `POST -> succeeded, queue-driven; latency: queued to result; listing (dry run, pages of 1000): ` +
+        `POST -> succeeded, queue-driven; latency: queued to result; ${cpu}; listing (dry run, pages of 1000): ` +
         `${round(listing.job.total / listing.seconds)} blobs/s over ${listing.job.total} blobs`,
     };
   } catch (err) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ClassificationResult } from '../../src/lib/results/result';
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { photoFiles } from '../dataset';
-import { startLocalApp } from '../localApp';
+import { cpuPerImage, startLocalApp } from '../localApp';
 import { report, type ModeReport } from '../stats';
 
 const LATENCY_SAMPLES = 30;
@@ -70,6 +70,7 @@ export async function queuePathMode(): Promise<ModeReport> {
   const files = photoFiles();
   const latencies: number[] = [];
   let next = 0;
+  const cpuBefore = app.cpuMs();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -78,9 +79,10 @@ export async function queuePathMode(): Promise<ModeReport> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuPerImage(cpuBefore, app.cpuMs(), files.length);
   const { peakRssMb } = await app.stop();
   return report('queue path (upload -> blob trigger -> queue)', latencies, seconds, {
     peakRssMb,
-    note: `${CLIENTS} clients polling from ${THROUGHPUT_POLL_MS} ms; peak RSS of the app`,
+    note: `${CLIENTS} clients polling from ${THROUGHPUT_POLL_MS} ms; ${cpu}; peak RSS of the app`,
   });
 }

@@ -24,6 +24,8 @@ export interface AzuriteOptions {
 
 export interface RunningAzurite {
   connectionString: string;
+  /** The Azurite process (benchmarks read its CPU time). */
+  pid: number;
   blobPort: number;
   queuePort: number;
   tablePort: number;
@@ -109,6 +111,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const running = { blobPort: ports.blob, queuePort: ports.queue, tablePort: ports.table };
   return {
     ...running,
+    pid: child.pid!,
     connectionString: azuriteConnectionString(running),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
