@@ -13,12 +13,18 @@ export async function classifyQueued(message: unknown, context: InvocationContex
   // Model gate: while the model cannot load, hold the message (a delayed copy) instead of spending its attempts.
   if ((await modelGate(parsed, { log: (line) => context.warn(line) })) === 'held') return;
   const meta = context.triggerMetadata ?? {};
-  const outcome = await processMessage(parsed, {
+  const { outcome, result } = await processMessage(parsed, {
     messageId: typeof meta.id === 'string' ? meta.id : context.invocationId,
     dequeueCount: Number(meta.dequeueCount ?? 1),
     maxDequeueCount: MAX_DEQUEUE_COUNT,
   });
-  context.log(`result ${parsed.id} (${parsed.container}/${parsed.blob}) -> ${outcome}`);
+  const t = result?.timings;
+  const timings = t
+    ? ` in ${t.totalMs} ms (queue ${t.queueMs}, download ${t.downloadMs}, decode ${t.decodeMs}, infer ${t.inferMs})`
+    : '';
+  context.log(
+    `result ${parsed.id} (${parsed.container}/${parsed.blob}) -> ${result?.error?.code ?? outcome}${timings}`,
+  );
 }
 
 app.storageQueue('classifyQueued', {

@@ -24,7 +24,11 @@ export interface DeliveryInfo {
   maxDequeueCount: number;
 }
 
-export type ProcessOutcome = 'succeeded' | 'failed' | 'duplicate' | 'skipped';
+export interface ProcessOutcome {
+  outcome: 'succeeded' | 'failed' | 'duplicate' | 'skipped';
+  /** The terminal result this delivery wrote (absent for duplicates and skips). */
+  result?: ClassificationResult;
+}
 
 export async function processMessage(
   message: ClassifyMessage,
@@ -33,12 +37,12 @@ export async function processMessage(
   const blob: BlobRef = { container: message.container, name: message.blob, etag: message.etag };
   try {
     // A cancelled (or maxFailures-stopped) job's images that have not started are skipped.
-    if (message.jobId && (await jobStopped(message.jobId))) return 'skipped';
+    if (message.jobId && (await jobStopped(message.jobId))) return { outcome: 'skipped' };
     const claimed = await claim(message, blob, delivery);
     if (!claimed) {
       // The first attempt may have died between its result and its job count: count it now (idempotent).
       if (message.jobId) await recordIfTerminal(message.id);
-      return 'duplicate';
+      return { outcome: 'duplicate' };
     }
     const result = await classifyBlob(claimed.result, blob);
     if (result.error?.code === 'internal_error' && delivery.dequeueCount < delivery.maxDequeueCount) {
@@ -48,7 +52,7 @@ export async function processMessage(
     await recordJobOutcome(result);
     // Best effort: a lost index entry only costs classifying the same bytes again.
     await rememberContent(result).catch(() => undefined);
-    return result.status === 'succeeded' ? 'succeeded' : 'failed';
+    return { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result };
   } catch (err) {
     if (delivery.dequeueCount >= delivery.maxDequeueCount) await markFailed(message, blob, delivery, err);
     throw err;
