@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { UploadTicket } from '../../../src/lib/uploads/createUpload';
+import { upload } from '../../support/api';
 import { SHARED } from '../../support/images';
 
 const PHOTOS_DIR = path.join(SHARED, 'datasets/imagenet-photos-dev/images');
@@ -14,7 +15,7 @@ export function photos(count: number, skip = 0): { name: string; bytes: Buffer }
     .map((name) => ({ name, bytes: readFileSync(path.join(PHOTOS_DIR, name)) }));
 }
 
-/** POST /api/uploads (retried while the app is down or answers 5xx) then PUT to the SAS URL. */
+/** POST /api/uploads then PUT (test/support/api.ts), the POST retried while the app is down or answers 5xx. */
 export async function resilientUpload(
   baseUrl: () => string,
   name: string,
@@ -24,24 +25,10 @@ export async function resilientUpload(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await fetch(`${baseUrl()}/api/uploads`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ fileName: name, contentType: 'image/jpeg', size: bytes.length }),
-      });
-      if (res.status === 201) {
-        const ticket = (await res.json()) as UploadTicket;
-        const put = await fetch(ticket.uploadUrl, {
-          method: 'PUT',
-          headers: ticket.headers,
-          body: new Uint8Array(bytes),
-        });
-        if (put.status !== 201) throw new Error(`PUT answered ${put.status}`);
-        return ticket;
-      }
-      if (res.status < 500) throw new Error(`POST /api/uploads answered ${res.status}`);
+      return await upload(baseUrl(), name, bytes);
     } catch (err) {
-      if (/answered 4|PUT answered/.test((err as Error).message)) throw err;
+      // A 4xx or a refused PUT is a real failure; a refused connection or a 5xx is the app being down.
+      if (/answered 4|upload URL answered/.test((err as Error).message)) throw err;
     }
     if (Date.now() > deadline) throw new Error(`Could not upload ${name} within ${timeoutMs} ms.`);
     await new Promise((r) => setTimeout(r, 200));
