@@ -2,6 +2,8 @@
  * How long uploaded images and results are kept (app settings RETENTION_DAYS_UPLOADS, default 7,
  * and RETENTION_DAYS_RESULTS, default 30). Fractions are allowed so tests can use seconds.
  */
+import { numberFromEnv } from '../env';
+
 export interface RetentionConfig {
   uploadsDays: number;
   resultsDays: number;
@@ -9,14 +11,8 @@ export interface RetentionConfig {
 
 export const DEFAULT_RETENTION: RetentionConfig = { uploadsDays: 7, resultsDays: 30 };
 
-function daysFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`${name} must be a positive number of days, got "${raw}".`);
-  return value;
-}
+const daysFromEnv = (name: string, fallback: number): number =>
+  numberFromEnv(name, fallback, { integer: false });
 
 export function retentionFromEnv(): RetentionConfig {
   return {

@@ -6,6 +6,7 @@
  * dequeueCount never climbs. Once the model loads (file restored), messages go through again.
  */
 import { sharedClassifier } from '../classify/classifier';
+import { intFromEnv } from '../env';
 import type { ClassifyMessage } from '../queue/classifyMessage';
 import { storageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
@@ -62,8 +63,5 @@ export async function modelGate(
   return 'held';
 }
 
-function waitSecondsFromEnv(): number {
-  const raw = Number(process.env.MODEL_WAIT_SECONDS);
-  // The queue service allows a visibility timeout of up to 7 days; 1 s at least, so a held message never spins.
-  return Number.isFinite(raw) && raw >= 1 ? Math.min(Math.round(raw), 7 * 24 * 3600) : 30;
-}
+// The queue service allows a visibility timeout of up to 7 days; 1 s at least, so a held message never spins.
+const waitSecondsFromEnv = (): number => intFromEnv('MODEL_WAIT_SECONDS', 30, { max: 7 * 24 * 3600 });
