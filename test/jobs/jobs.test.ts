@@ -103,22 +103,10 @@ describe('a job over a container prefix', () => {
         .queues()
         .getQueueClient(queue)
         .sendMessage(Buffer.from(JSON.stringify(body)).toString('base64'));
-    await send('classify', {
-      id: first.id,
-      container: 'photos',
-      blob,
-      etag,
-      jobId: devJob.id,
-      enqueuedAt: new Date().toISOString(),
-    });
-    await send('classify', {
-      id: first.id,
-      container: 'photos',
-      blob,
-      etag,
-      jobId: devJob.id,
-      enqueuedAt: new Date().toISOString(),
-    });
+    // The same classify message twice: a redelivery and a duplicate.
+    const duplicate = { id: first.id, container: 'photos', blob, etag, jobId: devJob.id };
+    for (let i = 0; i < 2; i++)
+      await send('classify', { ...duplicate, enqueuedAt: new Date().toISOString() });
     await send('jobs', { kind: 'list', jobId: devJob.id, page: 1 });
     await queueDrained('classify');
     await queueDrained('jobs');
