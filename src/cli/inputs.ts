@@ -1,7 +1,7 @@
 /**
  * Expands the CLI's file and directory arguments into a sorted list of files. Directories are
- * walked recursively, skipping hidden entries (.DS_Store, .git); every other file is
- * classified, since the bytes, not the extension, decide what is an image.
+ * walked recursively, skipping hidden entries (.DS_Store, .git); every other file (or link to
+ * one) is classified, since the bytes, not the extension, decide what is an image.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +27,8 @@ async function walk(dir: string): Promise<string[]> {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) files.push(...(await walk(full)));
     else if (entry.isFile()) files.push(full);
+    // A link to a file is classified like the file; links to folders are not followed (cycles).
+    else if (entry.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile()) files.push(full);
   }
   return files;
 }
