@@ -13,6 +13,8 @@ import { startAzurite } from '../src/local/azurite';
 export interface LocalAppOptions {
   /** Extra environment for the app process (e.g. CLASSIFIER_MAX_BYTES). */
   env?: Record<string, string>;
+  /** Azurite's debug log, to count storage requests (bench/requestLog.ts). */
+  azuriteDebugLog?: string;
 }
 
 export interface LocalApp {
@@ -30,7 +32,7 @@ export interface LocalApp {
 }
 
 export async function startLocalApp(options: LocalAppOptions = {}): Promise<LocalApp> {
-  const azurite = await startAzurite({ inMemoryPersistence: true });
+  const azurite = await startAzurite({ inMemoryPersistence: true, debugLog: options.azuriteDebugLog });
   const spawnedAt = performance.now();
   const { child, url } = await spawnApp({
     connectionString: azurite.connectionString,
@@ -68,6 +70,16 @@ function peakRssKb(pid: number): number {
 function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU ms per image of the app and of Azurite between two cpuMs() readings. */
+export function cpuMsPerImage(
+  before: { app: number; azurite: number },
+  after: { app: number; azurite: number },
+  images: number,
+): { app: number; azurite: number } {
+  const per = (a: number, b: number): number => Math.round(((b - a) / images) * 10) / 10;
+  return { app: per(before.app, after.app), azurite: per(before.azurite, after.azurite) };
 }
 
 /** "app 33 ms + Azurite 17 ms CPU per image" between two cpuMs() readings. */

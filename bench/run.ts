@@ -34,8 +34,8 @@ function table(reports: ModeReport[]): string {
     String(r.images),
     r.imagesPerSecond === null ? '' : r.imagesPerSecond.toFixed(1),
     naive && r.imagesPerSecond !== null ? `${(r.imagesPerSecond / naive).toFixed(2)}x` : '',
-    r.p50Ms.toFixed(1),
-    r.p95Ms.toFixed(1),
+    Number.isFinite(r.p50Ms) ? r.p50Ms.toFixed(1) : '',
+    Number.isFinite(r.p95Ms) ? r.p95Ms.toFixed(1) : '',
     String(r.peakRssMb),
     r.firstResultMs === undefined ? '' : String(r.firstResultMs),
     r.note ?? '',
@@ -60,7 +60,10 @@ async function main(): Promise<void> {
   const reports: ModeReport[] = [];
   for (const name of names) reports.push(...(await runMode(name)));
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`;
-  const output = [`Machine: ${machine}`, '', table(reports), '', ...checkTargets(reports)].join('\n');
+  const details = reports.flatMap((r) => (r.details ? ['', ...r.details] : []));
+  const output = [`Machine: ${machine}`, '', table(reports), ...details, '', ...checkTargets(reports)].join(
+    '\n',
+  );
   process.stdout.write(`${output}\n`);
   const dir = path.join(PROJECT_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });

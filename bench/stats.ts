@@ -23,6 +23,10 @@ export interface ModeReport {
   /** Process start to the first result, ms (cold start), when the mode measures it. */
   firstResultMs?: number;
   note?: string;
+  /** Figures the targets check (bench/targets.ts), by name. */
+  metrics?: Record<string, number>;
+  /** Lines printed after the main table (a mode's own tables). */
+  details?: string[];
 }
 
 export function report(

@@ -5,6 +5,7 @@ import { naiveMode, pipelineMode, seedMode } from './classifierModes';
 import { coldStartMode, hostColdStartMode } from './coldStart';
 import { jobsMode } from './jobs';
 import { queueLatencyMode, queuePathMode } from './queuePath';
+import { storageRequestsMode } from './storageRequests';
 import { syncClassifyMode } from './syncClassify';
 
 export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
@@ -18,4 +19,5 @@ export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   queuePath: queuePathMode,
   syncClassify: syncClassifyMode,
   jobs: jobsMode,
+  requests: storageRequestsMode,
 };

@@ -20,6 +20,8 @@ export interface AzuriteOptions {
   tablePort?: number;
   /** How long to wait for all three services. Default 30 s. */
   startTimeoutMs?: number;
+  /** Write Azurite's debug log here: one line per request, which the benchmark counts. */
+  debugLog?: string;
 }
 
 export interface RunningAzurite {
@@ -95,6 +97,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   args.push('--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1');
   args.push('--blobPort', String(options.blobPort ?? 0), '--queuePort', String(options.queuePort ?? 0));
   args.push('--tablePort', String(options.tablePort ?? 0));
+  if (options.debugLog) args.push('--debug', options.debugLog);
   if (options.inMemoryPersistence) args.push('--inMemoryPersistence');
   else {
     const location = path.resolve(options.location ?? '.azurite');

@@ -1,0 +1,263 @@
+/**
+ * Storage requests, CPU and throughput per image on each of the three paths, in one run on one
+ * stack (Azurite with its debug log, the app as `npm start` runs it), against the CLI
+ * (`node bin/classify.js`) on the same images:
+ *  - drop folder: N photos written to `images/` (by the bench, not counted), until each has
+ *    its terminal result;
+ *  - upload path: what the page does per photo: POST /api/uploads, the PUT, one poll once the
+ *    result is there (the bench waits by reading the table itself, not counted);
+ *  - bulk job: N photos already in a container, POST /api/jobs until the job has succeeded.
+ * Requests are put down to their caller by User-Agent (bench/requestLog.ts). The targets count
+ * the app's and the Functions host's requests (and the client's PUT on the upload path); the
+ * Event Grid stand-in's listing is shown apart, since Event Grid pushes in Azure.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { TableClient } from '@azure/data-tables';
+import { blobResultId } from '../../src/lib/results/ids';
+import { createStorageClients } from '../../src/lib/storage/clients';
+import { PROJECT_ROOT } from '../../src/lib/paths';
+import type { UploadTicket } from '../../src/lib/uploads/createUpload';
+import { photoFiles } from '../dataset';
+import { cpuMsPerImage, startLocalApp, type LocalApp } from '../localApp';
+import { logMark, tally, type CountedRequest } from '../requestLog';
+import type { ModeReport } from '../stats';
+import { round } from '../stats';
+
+/** Per path; each path gets photos of its own, so no path reuses another's predictions. */
+const IMAGES = 80;
+const UPLOAD_CLIENTS = 8;
+/** After the last result: let late writes (job exports, checkpoints) land inside the window. */
+const SETTLE_MS = 1500;
+const TERMINAL = new Set(['succeeded', 'failed']);
+
+interface CliFigures {
+  images: number;
+  seconds: number;
+  cpuMsPerImage: number;
+}
+
+interface PathFigures {
+  key: string;
+  label: string;
+  requests: CountedRequest[];
+  seconds: number;
+  cpu: { app: number; azurite: number };
+  /** Callers whose requests count towards the target. */
+  counted: string[];
+}
+
+export async function storageRequestsMode(): Promise<ModeReport[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-requests-'));
+  const debugLog = path.join(dir, 'azurite-debug.log');
+  const app = await startLocalApp({ azuriteDebugLog: debugLog });
+  try {
+    const bench = createStorageClients(
+      { AzureWebJobsStorage: app.connectionString },
+      { userAgentPrefix: 'bench' },
+    );
+    const all = photoFiles(3 + 3 * IMAGES);
+    const read = (list: string[]) =>
+      Promise.all(list.map(async (f) => [path.basename(f), await readFile(f)] as const));
+    const warmup = await read(all.slice(0, 3));
+    const [dropFiles, uploadFiles, jobFiles] = [0, 1, 2].map((i) =>
+      all.slice(3 + i * IMAGES, 3 + (i + 1) * IMAGES),
+    );
+    const results = bench.table('results');
+    // Warm the model and the connections first (not counted).
+    await dropFolder(bench, results, 'warmup/', warmup);
+
+    const figures: PathFigures[] = [];
+    const measure = async (key: string, label: string, counted: string[], run: () => Promise<void>) => {
+      const mark = logMark(debugLog);
+      const cpuBefore = app.cpuMs();
+      const started = performance.now();
+      await run();
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = cpuMsPerImage(cpuBefore, app.cpuMs(), IMAGES);
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      figures.push({ key, label, requests: mark.since(), seconds, cpu, counted });
+    };
+
+    const [dropPhotos, uploadPhotos] = [await read(dropFiles), await read(uploadFiles)];
+    await measure('drop', 'drop folder (images/)', ['app', 'functions-host'], () =>
+      dropFolder(bench, results, 'drop/', dropPhotos),
+    );
+    await measure('upload', 'upload path (POST, PUT, one poll)', ['app', 'functions-host', 'client'], () =>
+      uploads(app, results, uploadPhotos),
+    );
+    await seed(bench, 'photos/', await read(jobFiles));
+    await measure('job', 'bulk job over a prefix', ['app', 'functions-host'], () => job(app, bench));
+
+    const { peakRssMb } = await app.stop();
+    // The CLI on the images of the two paths that are compared with it (drop folder and job).
+    return [{ ...report(figures, await cliRun([...dropFiles, ...jobFiles])), peakRssMb }];
+  } catch (err) {
+    await app.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function dropFolder(
+  bench: ReturnType<typeof createStorageClients>,
+  results: TableClient,
+  prefix: string,
+  photos: readonly (readonly [string, Buffer])[],
+): Promise<void> {
+  const container = bench.blobs.getContainerClient('images');
+  await container.createIfNotExists();
+  await Promise.all(
+    photos.map(([name, bytes]) => container.getBlockBlobClient(`${prefix}${name}`).uploadData(bytes)),
+  );
+  await Promise.all(
+    photos.map(([name]) => untilTerminal(results, blobResultId('images', `${prefix}${name}`))),
+  );
+}
+
+async function uploads(app: LocalApp, results: TableClient, photos: readonly (readonly [string, Buffer])[]) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: UPLOAD_CLIENTS }, async () => {
+      while (next < photos.length) {
+        const [name, bytes] = photos[next++];
+        const res = await fetch(`${app.url}/api/uploads`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ fileName: name, contentType: 'image/jpeg', size: bytes.length }),
+        });
+        const ticket = (await res.json()) as UploadTicket;
+        const put = await fetch(ticket.uploadUrl, {
+          method: 'PUT',
+          headers: ticket.headers,
+          body: new Uint8Array(bytes),
+        });
+        if (put.status !== 201) throw new Error(`PUT answered ${put.status}`);
+        await untilTerminal(results, ticket.id);
+        const poll = (await (await fetch(ticket.statusUrl)).json()) as { status: string };
+        if (poll.status !== 'succeeded') throw new Error(`${name}: ${poll.status}`);
+      }
+    }),
+  );
+}
+
+async function seed(
+  bench: ReturnType<typeof createStorageClients>,
+  prefix: string,
+  photos: readonly (readonly [string, Buffer])[],
+) {
+  const container = bench.blobs.getContainerClient('bench');
+  await container.createIfNotExists();
+  await Promise.all(
+    photos.map(([name, bytes]) => container.getBlockBlobClient(`${prefix}${name}`).uploadData(bytes)),
+  );
+}
+
+async function job(app: LocalApp, bench: ReturnType<typeof createStorageClients>): Promise<void> {
+  const res = await fetch(`${app.url}/api/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ container: 'bench', prefix: 'photos/' }),
+  });
+  const { id } = (await res.json()) as { id: string };
+  const jobs = bench.table('jobs');
+  for (;;) {
+    const row = await jobs.getEntity<{ status: string; succeeded: number }>(id, 'job');
+    if (row.status !== 'running') {
+      if (row.succeeded !== IMAGES)
+        throw new Error(`The job ended ${row.status} with ${row.succeeded} succeeded.`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function untilTerminal(results: TableClient, id: string): Promise<void> {
+  for (;;) {
+    const row = await results.getEntity<{ status: string }>(id, 'result').catch(() => undefined);
+    if (row && TERMINAL.has(row.status)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `node bin/classify.js` on the same images: wall time and CPU (user + system of the child, from bash's `times`). */
+async function cliRun(files: string[]): Promise<CliFigures> {
+  const cli = path.join(PROJECT_ROOT, 'bin/classify.js');
+  const started = performance.now();
+  const { stdout } = await promisify(execFile)(
+    'bash',
+    ['-c', 'node "$0" --jsonl "$@" > /dev/null || exit 1; times', cli, ...files],
+    { env: process.env },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  // `times` prints the shell's then its children's user and system time: "0m1.234s 0m0.100s".
+  const children = stdout.trim().split('\n').pop()!.split(/\s+/);
+  const ms = (t: string) => {
+    const m = /(\d+)m([\d.]+)s/.exec(t)!;
+    return (Number(m[1]) * 60 + Number(m[2])) * 1000;
+  };
+  return {
+    images: files.length,
+    seconds,
+    cpuMsPerImage: round((ms(children[0]) + ms(children[1])) / files.length),
+  };
+}
+
+function report(figures: PathFigures[], cli: CliFigures): ModeReport {
+  const details: string[] = [
+    `Storage requests per image (${IMAGES} photos per path; app + Functions host [+ the client's PUT] count towards the target; the Event Grid stand-in's listing is shown apart):`,
+    '',
+    '| path | counted per image | app | Functions host | client | Event Grid stand-in | by operation (counted callers) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const metrics: Record<string, number> = {
+    cliCpuMsPerImage: cli.cpuMsPerImage,
+    cliImagesPerSecond: round(cli.images / cli.seconds),
+  };
+  for (const f of figures) {
+    const { byCaller, per } = tally(f.requests, IMAGES);
+    const total = (caller: string) => byCaller.get(caller as never)?.total ?? 0;
+    const counted = f.counted.reduce((sum, c) => sum + total(c), 0);
+    const ops = new Map<string, number>();
+    for (const c of f.counted)
+      for (const [op, n] of byCaller.get(c as never)?.byOperation ?? []) ops.set(op, (ops.get(op) ?? 0) + n);
+    const opText = [...ops]
+      .sort((a, b) => b[1] - a[1])
+      .map(([op, n]) => `${op} ${per(n)}`)
+      .join('; ');
+    details.push(
+      `| ${f.label} | **${per(counted)}** | ${per(total('app'))} | ${per(total('functions-host'))} | ${per(total('client'))} | ${per(total('eventgrid-standin'))} | ${opText} |`,
+    );
+    metrics[`${f.key}RequestsPerImage`] = per(counted);
+    metrics[`${f.key}AppCpuMsPerImage`] = f.cpu.app;
+    metrics[`${f.key}ImagesPerSecond`] = round(IMAGES / f.seconds);
+  }
+  details.push(
+    '',
+    `CPU and throughput on the same ${IMAGES} photos (app process CPU includes the local host's own work):`,
+    '',
+    '| path | images/s | vs CLI | app CPU ms/image | vs CLI CPU | Azurite CPU ms/image |',
+    '| --- | --- | --- | --- | --- | --- |',
+    `| CLI: node bin/classify.js (${cli.images} photos: the drop folder's and the job's) | ${metrics.cliImagesPerSecond} | 1.00x | ${cli.cpuMsPerImage} | 1.00x | |`,
+    ...figures.map(
+      (f) =>
+        `| ${f.label} | ${metrics[`${f.key}ImagesPerSecond`]} | ${(metrics[`${f.key}ImagesPerSecond`] / metrics.cliImagesPerSecond).toFixed(2)}x | ${f.cpu.app} | ${(f.cpu.app / cli.cpuMsPerImage).toFixed(2)}x | ${f.cpu.azurite} |`,
+    ),
+  );
+  return {
+    key: 'requests',
+    mode: 'storage requests, CPU and throughput per path',
+    images: IMAGES,
+    seconds: round(figures.reduce((s, f) => s + f.seconds, 0)),
+    imagesPerSecond: metrics.jobImagesPerSecond,
+    p50Ms: NaN,
+    p95Ms: NaN,
+    peakRssMb: NaN,
+    note: `bulk job ${metrics.jobImagesPerSecond} images/s; tables below`,
+    metrics,
+    details,
+  };
+}
