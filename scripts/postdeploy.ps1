@@ -1,10 +1,10 @@
 # azd postdeploy hook (Windows): subscribes each Event Grid-sourced blob trigger to BlobCreated
 # events of the container it watches. Same steps as postdeploy.sh: the webhook URL carries the
-# app's blobs_extension system key, which exists only once the deployed code has been indexed.
+# app's eventgrid_extension system key, which exists only once the deployed code has been indexed.
 $ErrorActionPreference = 'Stop'
 
-# Blob-trigger functions (app.storageBlob('<name>', { source: 'EventGrid', ... }) in
-# src/functions/) and the container each watches. test/infra/consistency.test.ts checks these
+# Event Grid functions (app.eventGrid('<name>', ...) in src/functions/) and the container
+# whose BlobCreated events each receives. test/infra/consistency.test.ts checks these
 # names against src/functions/ and against postdeploy.sh.
 $BlobTriggers = [ordered]@{
   uploadsBlobCreated = 'uploads'
@@ -36,15 +36,15 @@ if (-not $App -or -not $Rg -or -not $Topic) {
 }
 $AppUri = if ($env:SERVICE_API_URI) { $env:SERVICE_API_URI } else { "https://$App.azurewebsites.net" }
 
-# The host creates the blobs_extension key when it first loads an Event Grid blob trigger.
+# The host creates the eventgrid_extension key when it first loads an Event Grid trigger.
 $Key = ''
 for ($attempt = 1; -not $Key; $attempt++) {
-  $Key = az functionapp keys list --name $App --resource-group $Rg --query 'systemKeys.blobs_extension' --output tsv 2>$null
+  $Key = az functionapp keys list --name $App --resource-group $Rg --query 'systemKeys.eventgrid_extension' --output tsv 2>$null
   if ($Key) { break }
   if ($attempt -ge 20) {
-    Fail "no blobs_extension system key on $App after 5 minutes. Check that the deployment succeeded and that src/functions registers the blob triggers with source: 'EventGrid' (docs/deploy.md, Troubleshooting)."
+    Fail "no eventgrid_extension system key on $App after 5 minutes. Check that the deployment succeeded and that src/functions registers the Event Grid triggers (app.eventGrid) (docs/deploy.md, Troubleshooting)."
   }
-  Write-Host "postdeploy: waiting for the blobs_extension key on $App ($attempt/20)..."
+  Write-Host "postdeploy: waiting for the eventgrid_extension key on $App ($attempt/20)..."
   Start-Sleep -Seconds 15
 }
 
@@ -52,7 +52,7 @@ foreach ($entry in $BlobTriggers.GetEnumerator()) {
   $FunctionName = $entry.Key
   $Container = $entry.Value
   $Subscription = "blob-created-$Container"
-  $Endpoint = "$AppUri/runtime/webhooks/blobs?functionName=Host.Functions.$FunctionName&code=$Key"
+  $Endpoint = "$AppUri/runtime/webhooks/eventgrid?functionName=$FunctionName&code=$Key"
   # az is a .cmd on Windows; cmd.exe would split the URL at '&' unless it is quoted (as the
   # Azure-Samples post-up.ps1 does).
   if ($IsWindows -or $env:OS -eq 'Windows_NT') { $Endpoint = "`"$Endpoint`"" }

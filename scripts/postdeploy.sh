@@ -1,12 +1,12 @@
 #!/bin/sh
 # azd postdeploy hook: subscribes each Event Grid-sourced blob trigger to BlobCreated events of
 # the container it watches. Bicep cannot do this: the webhook URL carries the app's
-# blobs_extension system key, which exists only once the deployed code has been indexed.
+# eventgrid_extension system key, which exists only once the deployed code has been indexed.
 # Re-running it updates the subscriptions in place (create is a PUT).
 set -eu
 
-# Blob-trigger functions (app.storageBlob('<name>', { source: 'EventGrid', ... }) in
-# src/functions/) and the container each watches, as <function name>=<container>.
+# Event Grid functions (app.eventGrid('<name>', ...) in src/functions/) and the container
+# whose BlobCreated events each receives, as <function name>=<container>.
 # test/infra/consistency.test.ts checks these names against src/functions/.
 BLOB_TRIGGERS="uploadsBlobCreated=uploads imagesBlobCreated=images"
 
@@ -31,16 +31,16 @@ RG="${AZURE_RESOURCE_GROUP:?AZURE_RESOURCE_GROUP is not set}"
 TOPIC="${EVENT_GRID_SYSTEM_TOPIC_NAME:?EVENT_GRID_SYSTEM_TOPIC_NAME is not set}"
 APP_URI="${SERVICE_API_URI:-https://$APP.azurewebsites.net}"
 
-# The host creates the blobs_extension key when it first loads an Event Grid blob trigger,
+# The host creates the eventgrid_extension key when it first loads an Event Grid trigger,
 # which can take a minute after a deployment on a cold app. Asking for it also wakes the app.
 KEY=""
 attempt=1
 while [ -z "$KEY" ]; do
   KEY=$(az functionapp keys list --name "$APP" --resource-group "$RG" \
-    --query "systemKeys.blobs_extension" --output tsv 2>/dev/null || true)
+    --query "systemKeys.eventgrid_extension" --output tsv 2>/dev/null || true)
   [ -n "$KEY" ] && break
-  [ "$attempt" -ge 20 ] && fail "no blobs_extension system key on $APP after 5 minutes. Check that the deployment succeeded and that src/functions registers the blob triggers with source: 'EventGrid' (docs/deploy.md, Troubleshooting)."
-  echo "postdeploy: waiting for the blobs_extension key on $APP ($attempt/20)..."
+  [ "$attempt" -ge 20 ] && fail "no eventgrid_extension system key on $APP after 5 minutes. Check that the deployment succeeded and that src/functions registers the Event Grid triggers (app.eventGrid) (docs/deploy.md, Troubleshooting)."
+  echo "postdeploy: waiting for the eventgrid_extension key on $APP ($attempt/20)..."
   attempt=$((attempt + 1))
   sleep 15
 done
@@ -49,7 +49,7 @@ for pair in $BLOB_TRIGGERS; do
   function_name=${pair%%=*}
   container=${pair#*=}
   subscription="blob-created-$container"
-  endpoint="$APP_URI/runtime/webhooks/blobs?functionName=Host.Functions.$function_name&code=$KEY"
+  endpoint="$APP_URI/runtime/webhooks/eventgrid?functionName=$function_name&code=$KEY"
   echo "postdeploy: subscribing $function_name to BlobCreated in container $container ($subscription)"
   # Event Grid validates the webhook on creation; a cold instance may miss the first handshake.
   try=1

@@ -1,6 +1,6 @@
 // Event Grid system topic for the storage account. Flex Consumption runs blob triggers only
 // with source 'EventGrid', so BlobCreated events must reach the blobs extension webhook. The
-// subscriptions themselves need the app's blobs_extension system key, which exists only after
+// subscriptions themselves need the app's eventgrid_extension system key, which exists only after
 // the code is deployed, so scripts/postdeploy.* create them (as the Azure-Samples do).
 @description('System topic name.')
 param name string

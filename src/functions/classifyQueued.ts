@@ -1,30 +1,35 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { limitsFromEnv } from '../lib/decode/limits';
 import { parseClassifyMessage } from '../lib/queue/classifyMessage';
 import { storageNames } from '../lib/storage/names';
 import { modelGate } from '../lib/worker/modelGate';
-import { processMessage } from '../lib/worker/processMessage';
+import { processMessage, type ImageOutcome } from '../lib/worker/processMessage';
+import { hostSettings } from './converters/hostSettings';
+import { toDeliveryInfo } from './converters/queueDelivery';
 
-/** host.json's extensions.queues.maxDequeueCount; the last attempt records the failure before poison. */
-const MAX_DEQUEUE_COUNT = 5;
-
-/** One `classify` message: download, classify, write the result row and JSON blob. */
+/** One `classify` message: images of a bulk job, or work the intake handed over. */
 export async function classifyQueued(message: unknown, context: InvocationContext): Promise<void> {
   const parsed = parseClassifyMessage(message);
+  const delivery = toDeliveryInfo(context);
   // Model gate: while the model cannot load, hold the message (a delayed copy) instead of spending its attempts.
-  if ((await modelGate(parsed, { log: (line) => context.warn(line) })) === 'held') return;
-  const meta = context.triggerMetadata ?? {};
-  const { outcome, result } = await processMessage(parsed, {
-    messageId: typeof meta.id === 'string' ? meta.id : context.invocationId,
-    dequeueCount: Number(meta.dequeueCount ?? 1),
-    maxDequeueCount: MAX_DEQUEUE_COUNT,
+  if (!parsed.check && (await modelGate(parsed, { log: (line) => context.warn(line) })) === 'held') return;
+  const { functionTimeoutMs } = hostSettings();
+  const images = await processMessage(parsed, delivery, {
+    limits: limitsFromEnv(),
+    leaseMs: functionTimeoutMs,
+    // The last attempt is over by then, finished or timed out by the host.
+    watchdogDelaySeconds: Math.ceil(functionTimeoutMs / 1000) + 60,
   });
-  const t = result?.timings;
-  const timings = t
-    ? ` in ${t.totalMs} ms (queue ${t.queueMs}, download ${t.downloadMs}, decode ${t.decodeMs}, infer ${t.inferMs})`
-    : '';
-  context.log(
-    `result ${parsed.id} (${parsed.container}/${parsed.blob}) -> ${result?.error?.code ?? outcome}${timings}`,
-  );
+  for (const { resultId, blob, done } of images) {
+    context.log(`result ${resultId} (${parsed.container}/${blob}) -> ${describe(done)}`);
+  }
+}
+
+function describe(done: ImageOutcome['done']): string {
+  if (!('result' in done)) return done.outcome;
+  const t = done.result.timings;
+  const code = done.result.error?.code ?? done.outcome;
+  return `${code} in ${t.totalMs} ms (queue ${t.queueMs}, download ${t.downloadMs}, decode ${t.decodeMs}, infer ${t.inferMs})`;
 }
 
 app.storageQueue('classifyQueued', {

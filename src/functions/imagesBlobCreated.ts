@@ -1,15 +1,13 @@
-import { app, type InvocationContext } from '@azure/functions';
-import { acceptBlobEvent } from '../lib/intake/blobEvent';
+import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
 import { storageNames } from '../lib/storage/names';
+import { handleBlobCreated } from './converters/blobEvents';
 
-/** A blob written to the drop folder by any tool: check it and queue it for classification. */
-export async function imagesBlobCreated(blob: unknown, context: InvocationContext): Promise<void> {
-  await acceptBlobEvent(storageNames.imagesContainer, blob, context);
+/** A blob written to the drop folder by any tool: classify it, from its BlobCreated event. */
+export async function imagesBlobCreated(event: EventGridEvent, context: InvocationContext): Promise<void> {
+  await handleBlobCreated(storageNames.imagesContainer, event, context);
 }
 
-app.storageBlob('imagesBlobCreated', {
-  path: `${storageNames.imagesContainer}/{name}`,
-  connection: 'AzureWebJobsStorage',
-  source: 'EventGrid', // Flex Consumption delivers blob triggers only through Event Grid
-  handler: imagesBlobCreated,
-});
+// An Event Grid trigger, not a blob trigger: the event carries size, ETag and sequencer, so the
+// host reads nothing and the function reads the blob once, only when its facts allow it.
+// scripts/postdeploy.* subscribe it to BlobCreated under /containers/images/.
+app.eventGrid('imagesBlobCreated', { handler: imagesBlobCreated });

@@ -3,7 +3,9 @@
  *
  * Startup follows azure-functions-nodejs-worker `src/startApp.ts` (load package.json `main`,
  * then `appStart` hooks) and the host's listener start-up: HTTP routes under host.json's
- * routePrefix, queue listeners, blob scanners (see triggers/blobTrigger.ts) and timers.
+ * routePrefix, queue listeners, the Event Grid stand-in (triggers/eventGridTrigger.ts) and timers.
+ * Blob triggers are not run: without a capture of every property the real host sends them, a
+ * stand-in would invent their shape (the app uses Event Grid triggers instead).
  * Like the host it honours host.json `functions` and `AzureWebJobs.<name>.Disabled` settings.
  * Stop: listeners stop polling, the server stops accepting, in-flight invocations get
  * `stopTimeoutMs` to finish (the host's graceful shutdown), then `appTerminate` hooks run.
@@ -18,7 +20,7 @@ import { InflightTracker } from './inflight';
 import { loadApp } from './loader';
 import { createHostLogger, type HostLogLevel } from './log';
 import { createHostStorageClients } from './storage';
-import { startBlobTriggers } from './triggers/blobTrigger';
+import { startEventGridTriggers, type EventGridSubscription } from './triggers/eventGridTrigger';
 import type { BoundFunction, TriggerContext } from './triggers/context';
 import { startQueueTrigger } from './triggers/queueTrigger';
 import { runTimerTrigger } from './triggers/timerTrigger';
@@ -42,6 +44,8 @@ export interface HostOptions {
   stopTimeoutMs?: number;
   /** Queue message invisibility while it runs, renewed at half. Default 60 s (the host: 10 min). */
   leaseMs?: number;
+  /** BlobCreated subscriptions of Event Grid functions (in Azure: scripts/postdeploy.*). Default none. */
+  eventGridSubscriptions?: EventGridSubscription[];
 }
 
 export interface RunningHost {
@@ -99,6 +103,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     inflight,
     signal: abort.signal,
     storage: connectionString ? createHostStorageClients(connectionString) : undefined,
+    standInStorage: connectionString
+      ? createHostStorageClients(connectionString, 'eventgrid-standin')
+      : undefined,
     hostId: options.hostId ?? defaultHostId(),
     leaseMs: options.leaseMs,
   };
@@ -115,13 +122,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   );
   const port = await listen(server, options.port ?? (Number(process.env.PORT) || 7071));
   for (const b of bound.filter(
-    (b) => !['httptrigger', 'queuetrigger', 'blobtrigger', 'timertrigger'].includes(triggerOf(b)),
+    (b) => !['httptrigger', 'queuetrigger', 'eventgridtrigger', 'timertrigger'].includes(triggerOf(b)),
   )) {
     logger.warn(
       `Function "${b.fn.metadata.name}" has a trigger the local host does not run (${triggerOf(b)}).`,
     );
   }
-  const storageTriggers = ['queuetrigger', 'blobtrigger'].flatMap(byType);
+  const storageTriggers = ['queuetrigger', 'eventgridtrigger'].flatMap(byType);
   if (!ctx.storage && storageTriggers.length > 0) {
     logger.warn(
       `No storage connection (AzureWebJobsStorage): ${storageTriggers.map((b) => b.fn.metadata.name).join(', ')} will not run.`,
@@ -129,7 +136,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   }
   const listeners = [
     ...(ctx.storage ? byType('queuetrigger') : []).map((b) => startQueueTrigger(ctx, b)),
-    ...startBlobTriggers(ctx, ctx.storage ? byType('blobtrigger') : []),
+    ...(ctx.storage
+      ? startEventGridTriggers(ctx, byType('eventgridtrigger'), options.eventGridSubscriptions ?? [])
+      : []),
     ...byType('timertrigger').map((b) => runTimerTrigger(ctx, b)),
   ].map((p) => p.catch((err: unknown) => logger.error('A trigger listener stopped on an error.', err)));
   logger.info(

@@ -10,6 +10,7 @@ import { ensureModelFile } from '../lib/model/modelFile';
 import { PROJECT_ROOT } from '../lib/paths';
 import { allowUploadsFrom, configuredOrigins } from '../lib/storage/blobCors';
 import { ensureStorage } from '../lib/storage/ensureStorage';
+import { blobCreatedSubscriptions } from '../lib/storage/names';
 import { startAzurite, type RunningAzurite } from './azurite';
 import { startHost } from './host';
 
@@ -41,7 +42,12 @@ async function main(): Promise<void> {
   // How long a running message stays invisible before another attempt may take it over
   // after a crash (renewed while it runs). Local-only knob, so crash tests need not wait.
   const leaseSeconds = Number(process.env.LOCAL_QUEUE_LEASE_SECONDS) || 60;
-  const host = await startHost({ appRoot: PROJECT_ROOT, port, leaseMs: leaseSeconds * 1000 });
+  const host = await startHost({
+    appRoot: PROJECT_ROOT,
+    port,
+    leaseMs: leaseSeconds * 1000,
+    eventGridSubscriptions: [...blobCreatedSubscriptions],
+  });
   await allowUploadsFrom([
     `http://localhost:${host.port}`,
     `http://127.0.0.1:${host.port}`,

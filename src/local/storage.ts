@@ -6,6 +6,10 @@ import { createStorageClients, type StorageClients } from '../lib/storage/client
 
 export type HostStorageClients = Pick<StorageClients, 'blobs' | 'queues'>;
 
-export function createHostStorageClients(connectionString: string): HostStorageClients {
-  return createStorageClients({ AzureWebJobsStorage: connectionString });
+/** `as` names the caller in each request's User-Agent: the host's own work, or the Event Grid stand-in's. */
+export function createHostStorageClients(
+  connectionString: string,
+  as: 'functions-host' | 'eventgrid-standin' = 'functions-host',
+): HostStorageClients {
+  return createStorageClients({ AzureWebJobsStorage: connectionString }, { userAgentPrefix: as });
 }

@@ -31,8 +31,16 @@ describe('bad uploads', () => {
       () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(MAX_BYTES)]),
     ],
   ] as const)('ends failed with %s (%s)', async (code, name, make) => {
-    // The declared size is small: the server must check the real bytes, not trust the client.
-    const ticket = await upload(stack.url, name, await make(), 'image/jpeg', 1000);
+    // The oversize file declares a small size: the server must check the real size, not trust the
+    // client (and a blob larger than announced is file_too_large, CONTRACT.md). The others declare the truth.
+    const bytes = await make();
+    const ticket = await upload(
+      stack.url,
+      name,
+      bytes,
+      'image/jpeg',
+      code === 'file_too_large' ? 1000 : bytes.length || 1,
+    );
     const result = await terminalResult(ticket.statusUrl);
     expect(result).toMatchObject({ status: 'failed', error: { code }, source: { name } });
     expect(result.predictions).toBeUndefined();

@@ -2,9 +2,13 @@
  * The drop folder: any blob written to `images` is classified once, readable by its path,
  * with its JSON under results/images/<path>.json. Duplicate events give one result.
  */
+import { toBlobCreated } from '../../src/functions/converters/blobCreatedEvent';
 import { acceptBlob } from '../../src/lib/intake/acceptBlob';
+import { limitsFromEnv } from '../../src/lib/decode/limits';
 import type { ClassificationResult } from '../../src/lib/results/result';
+import { getResult } from '../../src/lib/results/resultStore';
 import { getJson } from '../support/api';
+import { blobCreatedEvent } from '../support/events';
 import * as img from '../support/images';
 import { eventually, useLocalStack } from '../support/stack';
 
@@ -49,13 +53,19 @@ describe('drop folder', () => {
     expect(first.predictions![0].label).toBe('espresso');
 
     // A duplicate Event Grid delivery for the same blob version: straight into intake.
+    // Event Grid redelivers the same event: same version, same sequencer.
     const props = await blob.getProperties();
-    const again = await acceptBlob({
+    const stored = await getResult(first.id);
+    const event = blobCreatedEvent({
       container: 'images',
       name: 'rewrite.png',
+      etag: props.etag!,
       size: props.contentLength!,
-      head: img.photo('coffee.png').subarray(0, 32),
-      etag: props.etag,
+      sequencer: stored!.blob!.sequencer,
+    });
+    const again = await acceptBlob(toBlobCreated(event, 'images')!, {
+      limits: limitsFromEnv(),
+      leaseMs: 60_000,
     });
     expect(again.outcome).toBe('duplicate');
     expect(await terminal('rewrite.png')).toEqual(first);

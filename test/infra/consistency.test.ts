@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { storageNames, watchedContainers } from '../../src/lib/storage/names';
+import { blobCreatedSubscriptions, storageNames, watchedContainers } from '../../src/lib/storage/names';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -233,7 +233,7 @@ describe('infra/ declares what the code uses', () => {
   });
 });
 
-describe('the postdeploy hook subscribes existing blob triggers', () => {
+describe('the postdeploy hook subscribes the Event Grid functions', () => {
   const sh = read(path.join(ROOT, 'scripts/postdeploy.sh'));
   const ps1 = read(path.join(ROOT, 'scripts/postdeploy.ps1'));
   const shTriggers = new Map(
@@ -249,19 +249,20 @@ describe('the postdeploy hook subscribes existing blob triggers', () => {
     expect(shTriggers.size).toBeGreaterThan(0);
     expect([...ps1Triggers]).toEqual([...shTriggers]);
     expect([...shTriggers.values()].sort()).toEqual([...watchedContainers].sort());
+    expect([...shTriggers]).toEqual(blobCreatedSubscriptions.map((s) => [s.functionName, s.container]));
   });
 
-  it('names blob-trigger functions that src/functions/*.ts registers with app.storageBlob', () => {
+  it('names Event Grid functions that src/functions/*.ts registers with app.eventGrid', () => {
     const registered = new Set(
       filesUnder(path.join(ROOT, 'src/functions'), '.ts').flatMap((file) =>
-        [...stripComments(read(file)).matchAll(/app\.storageBlob\(\s*['"`](\w+)['"`]/g)].map((m) => m[1]),
+        [...stripComments(read(file)).matchAll(/app\.eventGrid\(\s*['"`](\w+)['"`]/g)].map((m) => m[1]),
       ),
     );
     const missing = [...shTriggers.keys()]
       .filter((name) => !registered.has(name))
       .map(
         (name) =>
-          `${name}: no app.storageBlob('${name}', ...) in src/functions/*.ts (registered: ${[...registered].join(', ') || 'none'})`,
+          `${name}: no app.eventGrid('${name}', ...) in src/functions/*.ts (registered: ${[...registered].join(', ') || 'none'})`,
       );
     expect(missing).toEqual([]);
   });

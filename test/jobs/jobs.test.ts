@@ -151,7 +151,9 @@ describe('a job over a container prefix', () => {
     expect(photo.predictions).toEqual(byName.get(photo.source.name)!.predictions);
   }, 90_000);
 
-  it('classifies the same bytes once: a second upload says reused', async () => {
+  it('never reuses one anonymous upload for another: the second is classified afresh', async () => {
+    // Reuse would tell an anonymous uploader that someone else sent the same bytes (issue 17);
+    // jobs, whose owner holds the key, reuse (the rerun test above).
     const bytes = await img.catAs('webp');
     const first = await terminalResult((await upload(stack.url, 'cat.webp', bytes, 'image/webp')).statusUrl);
     const second = await terminalResult(
@@ -160,18 +162,18 @@ describe('a job over a container prefix', () => {
     expect(first.reused).toBeUndefined();
     expect(second).toMatchObject({
       status: 'succeeded',
-      reused: true,
       source: { name: 'again.webp', sha256: first.source.sha256 },
     });
+    expect(second.reused).toBeUndefined();
     expect(second.predictions).toEqual(first.predictions);
-    expect(second.timings.inferMs).toBe(0);
+    expect(second.timings.inferMs).toBeGreaterThan(0);
     const index = table(stack, 'content');
     let rows = 0;
     for await (const row of index.listEntities({
       queryOptions: { filter: `PartitionKey eq '${first.source.sha256}'` },
     }))
       rows += row ? 1 : 0;
-    expect(rows).toBe(1);
+    expect(rows).toBe(0);
   }, 60_000);
 
   it('stops with status failed once failures exceed maxFailures, skipping the rest', async () => {

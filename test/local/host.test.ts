@@ -4,6 +4,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import * as path from 'path';
 import { startHost, type RunningHost } from '../../src/local/host';
 import { useAzurite } from '../support/azurite';
+import eventGrid from '../fixtures/triggers/eventgrid-blob-created.json';
 
 const appRoot = path.join(__dirname, 'fixture');
 const azurite = useAzurite();
@@ -17,6 +18,9 @@ interface Call {
   size?: number;
   isBuffer?: boolean;
   text?: string;
+  event?: { id: string; subject: string; data: { sequencer: string; contentLength: number } };
+  metadataKeys?: string[];
+  at?: number;
   timer?: { isPastDue: boolean; schedule: { adjustForDST: boolean } };
 }
 
@@ -26,6 +30,7 @@ async function start(): Promise<RunningHost> {
     port: 0,
     connectionString: azurite.connectionString,
     hostId: 'fixture-host',
+    eventGridSubscriptions: [{ functionName: 'onBlobCreated', container: 'drop' }],
     logLevel: (process.env.LOCAL_HOST_LOG as 'debug' | undefined) ?? 'silent',
   });
 }
@@ -61,7 +66,7 @@ describe('local host', () => {
       'calls',
       'echo',
       'getItem',
-      'onBlob',
+      'onBlobCreated',
       'page',
       'tick',
       'work',
@@ -164,22 +169,29 @@ describe('local host', () => {
   });
 });
 
-describe('local host blob trigger (source EventGrid)', () => {
-  it('delivers each new blob once, as a Buffer, and not again after a restart', async () => {
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
-      'drop',
-    );
-    await container.createIfNotExists();
-    const onBlob = (all: Call[], name: string) => all.filter((c) => c.fn === 'onBlob' && c.name === name);
+describe('local host Event Grid stand-in (BlobCreated)', () => {
+  const container = () =>
+    BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('drop');
+  const onBlob = (all: Call[], name: string) =>
+    all.filter((c) => c.fn === 'onBlobCreated' && c.name === name);
 
+  it('delivers each new blob version once, in the published event shape, and not again after a restart', async () => {
+    await container().createIfNotExists();
     let host = await start();
-    await container.getBlockBlobClient('a/first.txt').uploadData(Buffer.from('first'));
+    await container().getBlockBlobClient('a/first.txt').uploadData(Buffer.from('first'));
     const first = await waitFor('first.txt', async () => onBlob(await calls(host), 'a/first.txt')[0]);
-    expect(first).toMatchObject({ blobTrigger: 'drop/a/first.txt', size: 5, isBuffer: true, text: 'first' });
+    expect(shape(first.event)).toEqual(shape(eventGrid.event));
+    expect(first.event).toMatchObject({
+      eventType: 'Microsoft.Storage.BlobCreated',
+      subject: '/blobServices/default/containers/drop/blobs/a/first.txt',
+      data: { contentLength: 5, blobType: 'BlockBlob' },
+    });
+    expect(first.metadataKeys).toEqual(['data']);
+    await new Promise((r) => setTimeout(r, 2500)); // past the checkpoint interval
     await host.stop();
 
     // Written while the host is down: delivered after the restart, like a pending Event Grid event.
-    await container.getBlockBlobClient('second.txt').uploadData(Buffer.from('second'));
+    await container().getBlockBlobClient('second.txt').uploadData(Buffer.from('second'));
     host = await start();
     try {
       await waitFor('second.txt', async () => onBlob(await calls(host), 'second.txt')[0]);
@@ -188,31 +200,48 @@ describe('local host blob trigger (source EventGrid)', () => {
       expect(onBlob(all, 'a/first.txt')).toHaveLength(1);
       expect(onBlob(all, 'second.txt')).toHaveLength(1);
 
-      // A new version of a blob (new ETag) is a new event.
-      await container.getBlockBlobClient('second.txt').uploadData(Buffer.from('second, v2'));
-      await waitFor('second.txt v2', async () => onBlob(await calls(host), 'second.txt')[1]);
+      // A new version of a blob (new ETag) is a new event, later in sequence.
+      await container().getBlockBlobClient('second.txt').uploadData(Buffer.from('second, v2'));
+      const [v1, v2] = await waitFor('second.txt v2', async () => {
+        const events = onBlob(await calls(host), 'second.txt');
+        return events.length === 2 ? events : undefined;
+      });
+      expect(v2.event!.data.sequencer > v1.event!.data.sequencer).toBe(true);
+      expect(v2.event!.id).not.toBe(v1.event!.id);
     } finally {
       await host.stop();
     }
   });
 
-  it('retries a failing blob and then moves it to webjobs-blobtrigger-poison', async () => {
-    const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  it("retries a failed delivery of the same event on Event Grid's schedule (10 s first)", async () => {
+    await container().createIfNotExists();
     const host = await start();
     try {
-      await service.getContainerClient('drop').getBlockBlobClient('bad.txt').uploadData(Buffer.from('fail'));
-      const poison = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(
-        'webjobs-blobtrigger-poison',
+      await container().getBlockBlobClient('bad.txt').uploadData(Buffer.from('fail'));
+      const [a, b] = await waitFor(
+        'a second delivery',
+        async () => {
+          const attempts = onBlob(await calls(host), 'bad.txt');
+          return attempts.length >= 2 ? attempts : undefined;
+        },
+        20_000,
       );
-      await waitFor('the blob poison message', async () => {
-        if (!(await poison.exists())) return undefined;
-        const r = await poison.peekMessages();
-        return r.peekedMessageItems[0];
-      });
-      const attempts = (await calls(host)).filter((c) => c.fn === 'onBlob' && c.name === 'bad.txt');
-      expect(attempts).toHaveLength(3);
+      expect(b.event!.id).toBe(a.event!.id);
+      expect(b.at! - a.at!).toBeGreaterThanOrEqual(10_000);
     } finally {
       await host.stop();
     }
-  });
+  }, 30_000);
 });
+
+/** The nested key structure of a JSON value, for comparing shapes without their values. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shape);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shape(v)])
+        .sort(([x], [y]) => String(x).localeCompare(String(y))),
+    );
+  return typeof value;
+}

@@ -54,13 +54,13 @@ describe('hostile uploads end failed (or classified) with the right code', () =>
   });
 
   it('classifies by bytes whatever content type the PUT claims (a JPEG sent as text/html)', async () => {
+    const jpeg = await img.catAs('jpeg');
     const { json } = await requestUpload(stack.url, {
       fileName: 'x.jpg',
       contentType: 'image/jpeg',
-      size: 1000,
+      size: jpeg.length,
     });
     const ticket = json as UploadTicket;
-    const jpeg = await img.catAs('jpeg');
     expect(
       await putToSas({ ...ticket, headers: { ...ticket.headers, 'content-type': 'text/html' } }, jpeg),
     ).toBe(201);

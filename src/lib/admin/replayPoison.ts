@@ -5,7 +5,8 @@
  * Messages whose row succeeded meanwhile, or failed for a reason in the image itself (a code
  * other than internal_error, which no retry changes), are dropped from poison, not replayed.
  */
-import { parseClassifyMessage, type ClassifyMessage } from '../queue/classifyMessage';
+import { parseClassifyMessage, resultIdsOf, type ClassifyMessage } from '../queue/classifyMessage';
+import { decodeQueueMessage } from '../queue/encoding';
 import { getResult, updateResult } from '../results/resultStore';
 import { storageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
@@ -51,10 +52,11 @@ export async function replayPoison(options: ReplayPoisonOptions = {}): Promise<R
         outcome.unreadable++;
         continue;
       }
-      if (await resetForReplay(message)) {
-        await work.sendMessage(item.messageText, { abortSignal });
-        outcome.replayed.push(message.id);
-      } else outcome.dropped.push(message.id);
+      // A job message holds several images: it is replayed when any of them needs it.
+      const ids = resultIdsOf(message);
+      const reset = await Promise.all(ids.map(resetForReplay));
+      if (reset.some(Boolean)) await work.sendMessage(item.messageText, { abortSignal });
+      ids.forEach((id, i) => (reset[i] ? outcome.replayed : outcome.dropped).push(id));
       // Deleted last: a crash in between leaves a duplicate, which the worker drops, never a loss.
       await poison.deleteMessage(item.messageId, item.popReceipt, { abortSignal });
     }
@@ -64,16 +66,16 @@ export async function replayPoison(options: ReplayPoisonOptions = {}): Promise<R
 
 function readMessage(text: string): ClassifyMessage | undefined {
   try {
-    return parseClassifyMessage(Buffer.from(text, 'base64').toString('utf8'));
+    return parseClassifyMessage(decodeQueueMessage(text));
   } catch {
     return undefined;
   }
 }
 
 /** Puts a failed-with-internal_error (or missing, or stuck) row back to `queued`; false when replay is pointless. */
-async function resetForReplay(message: ClassifyMessage): Promise<boolean> {
+async function resetForReplay(resultId: string): Promise<boolean> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const record = await getResult(message.id);
+    const record = await getResult(resultId);
     if (!record) return true; // the worker creates it
     const { status, error } = record.result;
     if (status === 'succeeded') return false;

@@ -3,45 +3,38 @@
  * this model already classified is built from the stored prediction and says `reused: true`.
  */
 import { createHash } from 'node:crypto';
-import type { ClassificationResult } from '../results/result';
+import { zeroTimings, type ClassificationResult } from '../results/result';
 import { findKnownContent, rememberContent, type ModelKey } from './contentIndex';
 
 export interface ReuseOptions {
   model: ModelKey;
-  /** Milliseconds spent so far (queue + download), for `timings.totalMs`. */
-  elapsedMs: number;
   abortSignal?: AbortSignal;
 }
 
-/** The reused result for these bytes, or undefined when they must be classified. */
+/** The reused result for these bytes (its own timings zero), or undefined when they must be classified. */
 export async function reusedResult(
-  claimed: ClassificationResult,
+  base: ClassificationResult,
   bytes: Buffer,
   options: ReuseOptions,
 ): Promise<ClassificationResult | undefined> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const known = await findKnownContent(sha256, options.model, { abortSignal: options.abortSignal });
   if (!known) return undefined;
-  const { error: _e, ...rest } = claimed;
+  const { error: _e, ...rest } = base;
   return {
     ...rest,
     status: 'succeeded',
     source: {
-      ...claimed.source,
+      ...base.source,
       bytes: bytes.length,
       sha256,
-      contentType: known.contentType ?? claimed.source.contentType,
+      contentType: known.contentType ?? base.source.contentType,
       width: known.width,
       height: known.height,
     },
     predictions: known.predictions,
     model: { id: options.model.id, sha256: options.model.sha256 },
-    timings: {
-      ...claimed.timings,
-      decodeMs: 0,
-      inferMs: 0,
-      totalMs: Math.round(options.elapsedMs * 10) / 10,
-    },
+    timings: zeroTimings(),
     completedAt: new Date().toISOString(),
     reused: true,
   };

@@ -3,6 +3,7 @@
  * carrying the listing's continuation token so a job over any number of blobs advances one
  * page per invocation and survives restarts; and one "export" when a job has ended.
  */
+import { encodeQueueMessage } from '../queue/encoding';
 import { storageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 
@@ -40,5 +41,5 @@ export function parseJobMessage(raw: unknown): JobMessage {
 export async function enqueueJobMessage(message: JobMessage): Promise<void> {
   await storageClients()
     .queues.getQueueClient(storageNames.jobsQueue)
-    .sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+    .sendMessage(encodeQueueMessage(message));
 }

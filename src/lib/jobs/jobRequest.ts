@@ -4,6 +4,7 @@
  *  - `{ upload: true, total, maxFailures? }`: `total` images the client will upload with
  *    `POST /api/uploads { ..., jobId }` (what `classify submit` uses).
  */
+import { storageNames } from '../storage/names';
 import { ClassifierError } from '../errors';
 
 export type JobRequest =
@@ -47,6 +48,10 @@ export function parseJobRequest(body: unknown): JobRequest {
     throw bad(
       `"container" must be a container name (3-63 lower-case letters, digits and single hyphens), got ${JSON.stringify(b.container)?.slice(0, 80)}.`,
     );
+  if (isAppContainer(b.container))
+    throw bad(
+      `"${b.container}" is one of the app's own containers (results, uploads, azure-webjobs-*); a job classifies images in a container of yours, such as "images".`,
+    );
   if (b.prefix !== undefined && (typeof b.prefix !== 'string' || b.prefix.length > 1024))
     throw bad('"prefix" must be a string of at most 1024 characters (a folder path such as "holiday/").');
   if (b.dryRun !== undefined && typeof b.dryRun !== 'boolean') throw bad('"dryRun" must be true or false.');
@@ -59,3 +64,9 @@ export function parseJobRequest(body: unknown): JobRequest {
     pageSize: wholeNumber(b.pageSize, 'pageSize', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE,
   };
 }
+
+/** Containers the app and its host write to: a job over them would classify its own outputs (or secrets). */
+const isAppContainer = (name: string): boolean =>
+  name === storageNames.resultsContainer ||
+  name === storageNames.uploadsContainer ||
+  name.startsWith('azure-webjobs-');

@@ -1,11 +1,11 @@
 /**
  * One page of a job's listing: list up to `pageSize` blobs from the continuation token, count
- * them into the job, queue one `classify` message per blob (tagged with the job), then queue
+ * them into the job, queue `classify` messages of JOB_IMAGES_PER_MESSAGE blobs each, then queue
  * the next page. The count is applied once per page (the job row remembers `listedPages`), so
  * a redelivered page re-sends its classify messages (the worker drops duplicates by result id)
  * but never counts its blobs twice. A cancelled or stopped job lists no further.
  */
-import { enqueueClassify } from '../queue/classifyMessage';
+import { enqueueClassify, JOB_IMAGES_PER_MESSAGE, type JobImage } from '../queue/classifyMessage';
 import { storageClients } from '../storage/clients';
 import { JOB_TERMINAL, jobImageResultId, nextStatus, type Job } from './job';
 import { enqueueJobMessage, type ListPageMessage } from './jobMessage';
@@ -72,17 +72,21 @@ async function countPage(message: ListPageMessage, count: number, last: boolean)
 }
 
 async function sendClassifyMessages(job: Job, blobs: ListedBlob[]): Promise<void> {
+  const messages: JobImage[][] = [];
+  for (let i = 0; i < blobs.length; i += JOB_IMAGES_PER_MESSAGE) {
+    messages.push(
+      blobs.slice(i, i + JOB_IMAGES_PER_MESSAGE).map((b) => ({
+        resultId: jobImageResultId(job.id, job.container!, b.name),
+        blob: b.name,
+        etag: b.etag,
+      })),
+    );
+  }
   let next = 0;
   const send = async (): Promise<void> => {
-    while (next < blobs.length) {
-      const blob = blobs[next++];
-      await enqueueClassify({
-        id: jobImageResultId(job.id, job.container!, blob.name),
-        container: job.container!,
-        blob: blob.name,
-        etag: blob.etag,
-        jobId: job.id,
-      });
+    while (next < messages.length) {
+      const images = messages[next++];
+      await enqueueClassify({ kind: 'job', jobId: job.id, container: job.container!, images });
     }
   };
   await Promise.all(Array.from({ length: SEND_CONCURRENCY }, send));

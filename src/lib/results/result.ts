@@ -77,6 +77,37 @@ export function topK(probabilities: Float32Array, labels: readonly string[], k: 
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
+/** Milliseconds as results carry them: one decimal. */
+export const roundMs = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** `result` moved to a terminal `failed` with `error`, its predictions dropped. */
+export function asFailed(result: ClassificationResult, err: unknown): ClassificationResult {
+  const { predictions: _p, reused: _r, ...rest } = result;
+  return {
+    ...rest,
+    status: 'failed',
+    error: toClassifierError(err).toJSON(),
+    completedAt: new Date().toISOString(),
+  };
+}
+
+/** The same result with the time spent before it (queue wait, download) added: `totalMs` is all three. */
+export function withTimeBefore(
+  result: ClassificationResult,
+  before: { queueMs: number; downloadMs: number },
+): ClassificationResult {
+  const t = result.timings;
+  return {
+    ...result,
+    timings: {
+      ...t,
+      queueMs: roundMs(before.queueMs),
+      downloadMs: roundMs(before.downloadMs),
+      totalMs: roundMs(before.queueMs + before.downloadMs + t.totalMs),
+    },
+  };
+}
+
 /** A terminal `failed` result for an input that never reached the classifier. */
 export function failedResult(
   source: ResultSource,

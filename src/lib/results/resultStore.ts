@@ -14,25 +14,39 @@ import type { ClassificationResult } from './result';
 export interface BlobRef {
   container: string;
   name: string;
-  /** The blob version this row describes; a new write to the same name is a new version. */
+  /** The blob version this row describes, without quotes; a new write to the same name is a new version. */
   etag?: string;
+  /**
+   * Event Grid's `data.sequencer` of that version: string order is write order for one blob
+   * name, so an event for an older version is told apart from a newer one whatever the arrival order.
+   */
+  sequencer?: string;
 }
 
 /** A result row: the public result plus the bookkeeping the pipeline needs. */
 export interface ResultRecord {
   result: ClassificationResult;
   blob?: BlobRef;
-  /** Queue message that is currently processing this image (to tell a crashed attempt from a rival). */
-  processingBy?: string;
+  /** While `processing`: until when the claim holds; after it, any delivery may take the row over. */
+  leaseUntil?: string;
+  /** While `processing`: the delivery (event or message id) that holds the claim and may resume it at once. */
+  claimedBy?: string;
   /** Row ETag, for conditional updates. */
   etag: string;
 }
 
+/** An ETag as the service compares it: the same version whether it came quoted (headers) or bare (events, listings). */
+export const bareEtag = (etag: string): string => etag.replace(/"/g, '');
+
 const JSON_FIELDS = ['source', 'predictions', 'error', 'model', 'timings'] as const;
 
-type ResultEntity = Record<string, string | boolean | undefined> & { partitionKey: string; rowKey: string };
+type ResultEntity = Record<string, string | number | boolean | undefined> & {
+  partitionKey: string;
+  rowKey: string;
+};
 
-function toEntity(result: ClassificationResult, blob?: BlobRef, processingBy?: string): ResultEntity {
+function toEntity(result: ClassificationResult, blob?: BlobRef, claim: UpdateOptions = {}): ResultEntity {
+  const top = result.predictions?.[0];
   const entity: ResultEntity = {
     partitionKey: result.id,
     rowKey: 'result',
@@ -42,10 +56,16 @@ function toEntity(result: ClassificationResult, blob?: BlobRef, processingBy?: s
     completedAt: result.completedAt,
     jobId: result.jobId,
     reused: result.reused,
+    // Plain copies for OData filters (CONTRACT.md, "Storage"): label, score, errorCode.
+    label: top?.label,
+    score: top?.score,
+    errorCode: result.error?.code,
     blobContainer: blob?.container,
     blobName: blob?.name,
-    blobEtag: blob?.etag,
-    processingBy,
+    blobEtag: blob?.etag === undefined ? undefined : bareEtag(blob.etag),
+    blobSequencer: blob?.sequencer,
+    leaseUntil: result.status === 'processing' ? claim.leaseUntil : undefined,
+    claimedBy: result.status === 'processing' ? claim.claimedBy : undefined,
   };
   for (const field of JSON_FIELDS) {
     if (result[field] !== undefined) entity[field] = JSON.stringify(result[field]);
@@ -78,15 +98,21 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): ResultR
   const name = str('blobName');
   return {
     result,
-    blob: container && name ? { container, name, etag: str('blobEtag') } : undefined,
-    processingBy: str('processingBy'),
+    blob:
+      container && name
+        ? { container, name, etag: str('blobEtag'), sequencer: str('blobSequencer') }
+        : undefined,
+    leaseUntil: str('leaseUntil'),
+    claimedBy: str('claimedBy'),
     etag: entity.etag,
   };
 }
 
 export interface UpdateOptions {
-  /** The queue message now working on this row. */
-  processingBy?: string;
+  /** While `processing`: when the claim expires. */
+  leaseUntil?: string;
+  /** While `processing`: who holds the claim. */
+  claimedBy?: string;
 }
 
 const table = () => storageClients().table(storageNames.resultsTable);
@@ -110,7 +136,7 @@ export async function createResult(
   options: UpdateOptions = {},
 ): Promise<string | undefined> {
   try {
-    return (await table().createEntity(toEntity(result, blob, options.processingBy))).etag;
+    return (await table().createEntity(toEntity(result, blob, options))).etag;
   } catch (err) {
     if (isStatus(err, 409)) return undefined;
     throw err;
@@ -124,22 +150,29 @@ export async function updateResult(
   options: UpdateOptions & { blob?: BlobRef } = {},
 ): Promise<string | undefined> {
   try {
-    return (
-      await table().updateEntity(toEntity(result, options.blob, options.processingBy), 'Replace', { etag })
-    ).etag;
+    return (await table().updateEntity(toEntity(result, options.blob, options), 'Replace', { etag })).etag;
   } catch (err) {
     if (isStatus(err, 412) || isStatus(err, 404)) return undefined;
     throw err;
   }
 }
 
-/** Name of a result's JSON blob in container `results`: `<container>/<blob path>.json`. */
-export const resultBlobName = (blob: BlobRef): string => `${blob.container}/${blob.name}.json`;
+/**
+ * Name of a result's JSON blob in container `results`: `<container>/<blob path>.json` for the
+ * drop folder and uploads (one result per blob name). A job's images have none: their results
+ * are kept under the job (its partition and its exports), so no two results ever share a name.
+ */
+export const resultBlobName = (result: ClassificationResult, blob: BlobRef): string | undefined =>
+  result.jobId !== undefined && blob.container !== storageNames.uploadsContainer
+    ? undefined
+    : `${blob.container}/${blob.name}.json`;
 
 export async function writeResultBlob(result: ClassificationResult, blob: BlobRef): Promise<void> {
+  const name = resultBlobName(result, blob);
+  if (name === undefined) return;
   const body = JSON.stringify(result, null, 2);
   await storageClients()
     .blobs.getContainerClient(storageNames.resultsContainer)
-    .getBlockBlobClient(resultBlobName(blob))
+    .getBlockBlobClient(name)
     .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
 }

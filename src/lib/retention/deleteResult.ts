@@ -50,10 +50,14 @@ export async function deleteStoredRecord(
         .getBlobClient(record.blob.name)
         .deleteIfExists({ abortSignal });
     }
-    await blobs
-      .getContainerClient(storageNames.resultsContainer)
-      .getBlobClient(resultBlobName(record.blob))
-      .deleteIfExists({ abortSignal });
+    // A job image has no JSON blob of its own: the same path's drop-folder result is not touched.
+    const json = resultBlobName(record.result, record.blob);
+    if (json !== undefined) {
+      await blobs
+        .getContainerClient(storageNames.resultsContainer)
+        .getBlobClient(json)
+        .deleteIfExists({ abortSignal });
+    }
   }
   await storageClients()
     .table(storageNames.resultsTable)

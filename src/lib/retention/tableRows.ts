@@ -18,6 +18,7 @@ export function fromTableRow(row: Record<string, unknown>): ResultRecord {
       status: str(row, 'status') as ClassificationResult['status'],
       createdAt: str(row, 'createdAt') ?? '',
       completedAt: str(row, 'completedAt'),
+      jobId: str(row, 'jobId'),
       error: error ? (JSON.parse(error) as ClassificationResult['error']) : undefined,
     } as ClassificationResult,
     blob: container && name ? { container, name } : undefined,

@@ -32,16 +32,28 @@ export interface StorageClients {
 
 type Env = Record<string, string | undefined>;
 
-export function createStorageClients(env: Env = process.env): StorageClients {
+export interface StorageClientsOptions {
+  /**
+   * Prefix of every request's User-Agent: who is calling, so the storage logs (Azure's, or
+   * Azurite's --debug log that `npm run bench` counts) tell the app's requests from the host's.
+   */
+  userAgentPrefix?: string;
+}
+
+export function createStorageClients(
+  env: Env = process.env,
+  options: StorageClientsOptions = {},
+): StorageClients {
   const connectionString = env.AzureWebJobsStorage;
+  const userAgentOptions = { userAgentPrefix: options.userAgentPrefix ?? 'image-classifier' };
   if (connectionString) {
-    const clients = fromConnectionString(connectionString);
+    const clients = fromConnectionString(connectionString, userAgentOptions);
     // Test-only fault injection (src/lib/storage/faults.ts); nothing changes when unset.
     const faults = parseStorageFaults(env.STORAGE_FAULTS);
     return faults.length > 0 ? withFaults(clients, connectionString, faults) : clients;
   }
   const endpoints = identityEndpoints(env);
-  if (endpoints) return fromIdentity(endpoints, identityCredential(env));
+  if (endpoints) return fromIdentity(endpoints, identityCredential(env), userAgentOptions);
   throw new Error(
     'No storage configured: set AzureWebJobsStorage to a connection string (npm start does this for Azurite), ' +
       'or AzureWebJobsStorage__accountName (or the __blobServiceUri/__queueServiceUri/__tableServiceUri settings) in Azure.',
@@ -55,8 +67,12 @@ export function storageClients(): StorageClients {
   return shared;
 }
 
-function fromConnectionString(connectionString: string): StorageClients {
-  const blobs = BlobServiceClient.fromConnectionString(connectionString);
+interface UserAgentOptions {
+  userAgentPrefix: string;
+}
+
+function fromConnectionString(connectionString: string, userAgentOptions: UserAgentOptions): StorageClients {
+  const blobs = BlobServiceClient.fromConnectionString(connectionString, { userAgentOptions });
   const parts = new Map(
     connectionString.split(';').map((kv) => {
       const at = kv.indexOf('=');
@@ -67,10 +83,13 @@ function fromConnectionString(connectionString: string): StorageClients {
   const key = parts.get('AccountKey');
   return {
     blobs,
-    queues: QueueServiceClient.fromConnectionString(connectionString),
+    queues: QueueServiceClient.fromConnectionString(connectionString, { userAgentOptions }),
     // Azurite speaks plain http; the SDK refuses shared-key auth over http unless told.
     table: (table) =>
-      TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }),
+      TableClient.fromConnectionString(connectionString, table, {
+        allowInsecureConnection: true,
+        userAgentOptions,
+      }),
     sharedKey: name && key ? new StorageSharedKeyCredential(name, key) : undefined,
     description: `account ${name ?? '?'} at ${blobs.url}`,
   };
@@ -101,11 +120,15 @@ function identityCredential(env: Env): TokenCredential {
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
-function fromIdentity(endpoints: Endpoints, credential: TokenCredential): StorageClients {
+function fromIdentity(
+  endpoints: Endpoints,
+  credential: TokenCredential,
+  userAgentOptions: UserAgentOptions,
+): StorageClients {
   return {
-    blobs: new BlobServiceClient(endpoints.blob, credential),
-    queues: new QueueServiceClient(endpoints.queue, credential),
-    table: (table) => new TableClient(endpoints.table, table, credential),
+    blobs: new BlobServiceClient(endpoints.blob, credential, { userAgentOptions }),
+    queues: new QueueServiceClient(endpoints.queue, credential, { userAgentOptions }),
+    table: (table) => new TableClient(endpoints.table, table, credential, { userAgentOptions }),
     description: `${endpoints.blob} (managed identity)`,
   };
 }

@@ -24,5 +24,15 @@ export const storageNames = {
   contentTable: 'content',
 } as const;
 
-/** Containers whose new blobs are classified (Event Grid in Azure, the local host's watcher here). */
+/** Containers whose new blobs are classified (Event Grid in Azure, the local host's stand-in here). */
 export const watchedContainers = [storageNames.uploadsContainer, storageNames.imagesContainer] as const;
+
+/**
+ * The Event Grid subscriptions: each watched container's BlobCreated events go to one function.
+ * scripts/postdeploy.* create them in Azure, `npm start` hands them to the local stand-in, and
+ * test/infra/consistency.test.ts checks that the three agree.
+ */
+export const blobCreatedSubscriptions = [
+  { functionName: 'uploadsBlobCreated', container: storageNames.uploadsContainer },
+  { functionName: 'imagesBlobCreated', container: storageNames.imagesContainer },
+] as const;

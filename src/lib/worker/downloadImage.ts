@@ -1,23 +1,42 @@
 /**
  * Reads an image blob for classification in one request, refusing to pull more than the byte
- * limit into memory: the size comes from the response headers before the body is read.
+ * limit into memory: the size comes from the response headers before the body is read. With
+ * `ifMatch` the read is of that version only: a blob rewritten since its event answers 412,
+ * which is `superseded` (the newer version has an event of its own).
  */
 import { checkSize } from '../decode/validate';
-import { limitsFromEnv } from '../decode/limits';
+import type { DecodeLimits } from '../decode/limits';
 import { ClassifierError } from '../errors';
-import type { BlobRef } from '../results/resultStore';
+import { bareEtag, type BlobRef } from '../results/resultStore';
 import { storageClients } from '../storage/clients';
 import { isStatus } from '../storage/restErrors';
 
+export interface DownloadImageOptions {
+  limits: DecodeLimits;
+  /** Read only this version (an ETag, quoted or not). */
+  ifMatch?: string;
+  abortSignal?: AbortSignal;
+}
+
+export interface DownloadedImage {
+  bytes: Buffer;
+  /** The version read, without quotes. */
+  etag?: string;
+}
+
 export async function downloadImage(
   blob: BlobRef,
-  options: { abortSignal?: AbortSignal } = {},
-): Promise<Buffer> {
+  options: DownloadImageOptions,
+): Promise<DownloadedImage | 'superseded'> {
   const client = storageClients().blobs.getContainerClient(blob.container).getBlobClient(blob.name);
   let response;
   try {
-    response = await client.download(0, undefined, { abortSignal: options.abortSignal });
+    response = await client.download(0, undefined, {
+      abortSignal: options.abortSignal,
+      conditions: options.ifMatch ? { ifMatch: `"${bareEtag(options.ifMatch)}"` } : undefined,
+    });
   } catch (err) {
+    if (isStatus(err, 412)) return 'superseded';
     if (isStatus(err, 404)) {
       throw new ClassifierError(
         'blob_not_found',
@@ -28,12 +47,12 @@ export async function downloadImage(
   }
   const body = response.readableStreamBody;
   try {
-    checkSize(response.contentLength ?? 0, limitsFromEnv());
+    checkSize(response.contentLength ?? 0, options.limits);
   } catch (err) {
     body?.destroy(); // stop reading: nothing of an oversize blob is fetched or kept
     throw err;
   }
   const chunks: Buffer[] = [];
   for await (const chunk of body ?? []) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return { bytes: Buffer.concat(chunks), etag: response.etag && bareEtag(response.etag) };
 }

@@ -7,9 +7,7 @@
  */
 import { sharedClassifier } from '../classify/classifier';
 import { intFromEnv } from '../env';
-import type { ClassifyMessage } from '../queue/classifyMessage';
-import { storageClients } from '../storage/clients';
-import { storageNames } from '../storage/names';
+import { enqueueClassify, type ClassifyMessage } from '../queue/classifyMessage';
 
 export interface ModelGateOptions {
   /** How long a held message stays invisible (default MODEL_WAIT_SECONDS or 30 s). */
@@ -32,26 +30,27 @@ let failure = '';
 let lastLogAt = 0;
 let heldSinceLog = 0;
 
+/** Whether the model loads now; after a failure, answers false for RECHECK_MS without trying. */
+export async function modelReady(): Promise<boolean> {
+  if (Date.now() - failedAt <= RECHECK_MS) return false;
+  try {
+    await sharedClassifier();
+    failedAt = 0;
+    return true;
+  } catch (err) {
+    failedAt = Date.now();
+    failure = (err as Error).message;
+    return false;
+  }
+}
+
 export async function modelGate(
   message: ClassifyMessage,
   options: ModelGateOptions = {},
 ): Promise<GateOutcome> {
-  if (Date.now() - failedAt > RECHECK_MS) {
-    try {
-      await sharedClassifier();
-      failedAt = 0;
-      return 'ready';
-    } catch (err) {
-      failedAt = Date.now();
-      failure = (err as Error).message;
-    }
-  }
+  if (await modelReady()) return 'ready';
   const delaySeconds = options.delaySeconds ?? waitSecondsFromEnv();
-  await storageClients()
-    .queues.getQueueClient(storageNames.classifyQueue)
-    .sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'), {
-      visibilityTimeout: delaySeconds,
-    });
+  await enqueueClassify(message, { delaySeconds });
   heldSinceLog++;
   if (Date.now() - lastLogAt >= (options.logIntervalMs ?? 60_000)) {
     options.log?.(

@@ -1,178 +1,138 @@
 /**
- * The queue worker: one `classify` message in, one terminal result out.
- * queued -> processing (claimed with an ETag, naming the message) -> succeeded | failed.
- * Redelivered or duplicate messages find the result already terminal for this blob version,
- * or claimed by another live message, and stop. Bad images fail on the first attempt;
- * only `internal_error` (storage hiccups, runtime faults) is thrown back to the queue for a
- * retry, and on the last attempt the row is marked failed before the message goes to poison.
+ * The queue worker: one `classify` message in, terminal results out. A message is either work
+ * the intake handed over (processBlob, with the claim the event took) or images of a bulk job
+ * (processJobImage, one after another). Bad images fail on the first attempt; only
+ * `internal_error` is thrown back to the queue for a retry.
+ *
+ * The last attempt must end in a recorded failure even when it never returns: the real host
+ * moves a message whose attempts are spent to `<queue>-poison` on its next dequeue without
+ * calling the function, so a crash or timeout on that attempt would leave rows unfinished and
+ * their job running forever. So the last attempt first leaves a watchdog copy (`check`) that
+ * becomes visible once the attempt is surely over (functionTimeout later); it records the
+ * failure of whatever is still not terminal, and costs nothing else.
  */
-import { sharedClassifier } from '../classify/classifier';
-import { rememberContent, reusedResult } from '../content/reuse';
-import { ClassifierError, toClassifierError } from '../errors';
-import { jobStopped } from '../jobs/jobStatusCache';
 import { recordJobOutcome } from '../jobs/recordOutcome';
-import { configuredManifest, modelRef } from '../model/manifest';
-import type { ClassifyMessage } from '../queue/classifyMessage';
-import { TERMINAL_STATUSES, zeroTimings, type ClassificationResult } from '../results/result';
-import { getResult, updateResult, createResult, writeResultBlob, type BlobRef } from '../results/resultStore';
-import { downloadImage } from './downloadImage';
+import {
+  enqueueClassify,
+  type BlobMessage,
+  type ClassifyMessage,
+  type JobImagesMessage,
+} from '../queue/classifyMessage';
+import { TERMINAL_STATUSES } from '../results/result';
+import { getResult } from '../results/resultStore';
+import { markBlobFailed, processBlob } from './processBlob';
+import { markJobImageFailed, processJobImage } from './processJobImage';
+import { toClassifierError } from '../errors';
+import { jobImageWork, workFromMessage, type WorkOptions, type WorkOutcome } from './work';
 
 export interface DeliveryInfo {
   /** The queue message id: the same across redeliveries of one message. */
   messageId: string;
   dequeueCount: number;
+  /** host.json extensions.queues.maxDequeueCount. */
   maxDequeueCount: number;
 }
 
-export interface ProcessOutcome {
-  outcome: 'succeeded' | 'failed' | 'duplicate' | 'skipped';
-  /** The terminal result this delivery wrote (absent for duplicates and skips). */
-  result?: ClassificationResult;
+export interface ProcessMessageOptions extends Pick<WorkOptions, 'limits' | 'leaseMs'> {
+  /** When a last attempt is surely over (functionTimeout plus a margin): the watchdog's delay. */
+  watchdogDelaySeconds: number;
+}
+
+/** What became of each image of a message (one for a blob message). */
+export interface ImageOutcome {
+  resultId: string;
+  blob: string;
+  done: WorkOutcome | { outcome: 'checked' };
 }
 
 export async function processMessage(
   message: ClassifyMessage,
   delivery: DeliveryInfo,
-): Promise<ProcessOutcome> {
-  const blob: BlobRef = { container: message.container, name: message.blob, etag: message.etag };
+  options: ProcessMessageOptions,
+): Promise<ImageOutcome[]> {
+  const lastAttempt = delivery.dequeueCount >= delivery.maxDequeueCount;
+  const claimant = message.kind === 'blob' ? (message.claimant ?? delivery.messageId) : delivery.messageId;
+  if (lastAttempt && !message.check) {
+    const watchdog =
+      message.kind === 'blob' ? { ...message, claimant, check: true } : { ...message, check: true };
+    await enqueueClassify(watchdog, { delaySeconds: options.watchdogDelaySeconds });
+  }
+  const workOptions: WorkOptions = {
+    limits: options.limits,
+    leaseMs: options.leaseMs,
+    claimant,
+    lastAttempt,
+  };
+  return message.kind === 'blob'
+    ? processBlobMessage(message, delivery, workOptions)
+    : processJobMessage(message, delivery, workOptions);
+}
+
+async function processBlobMessage(
+  message: BlobMessage,
+  delivery: DeliveryInfo,
+  options: WorkOptions,
+): Promise<ImageOutcome[]> {
+  const outcome = (done: ImageOutcome['done']): ImageOutcome[] => [
+    { resultId: message.resultId, blob: message.blob, done },
+  ];
+  const work = workFromMessage(message);
+  // A no-op when the row is already terminal, or has moved on to a newer version or claim.
+  const markFailed = (err: unknown) =>
+    markBlobFailed(work, err, { attempts: delivery.dequeueCount, claimant: options.claimant });
+  if (message.check) {
+    await markFailed(new Error('the last attempt did not finish (crashed or timed out)'));
+    return outcome({ outcome: 'checked' });
+  }
   try {
-    // A cancelled (or maxFailures-stopped) job's images that have not started are skipped.
-    if (message.jobId && (await jobStopped(message.jobId))) return { outcome: 'skipped' };
-    const claimed = await claim(message, blob, delivery);
-    if (!claimed) {
-      // The first attempt may have died between its result and its job count: count it now (idempotent).
-      if (message.jobId) await recordIfTerminal(message.id);
-      return { outcome: 'duplicate' };
+    const done = await processBlob(work, options);
+    if (done.outcome === 'busy') {
+      // Another delivery holds the claim: look again when its lease ends (not an attempt).
+      const delaySeconds = (Date.parse(done.leaseUntil) - Date.now()) / 1000 + 1;
+      await enqueueClassify(message, { delaySeconds: Math.max(1, delaySeconds) });
     }
-    const result = await classifyBlob(claimed.result, blob);
-    if (result.error?.code === 'internal_error' && delivery.dequeueCount < delivery.maxDequeueCount) {
-      throw new ClassifierError('internal_error', result.error.message, { retryable: true });
-    }
-    await finish(result, blob, claimed.etag);
-    await recordJobOutcome(result);
-    // Best effort: a lost index entry only costs classifying the same bytes again.
-    await rememberContent(result).catch(() => undefined);
-    return { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result };
+    return outcome(done);
   } catch (err) {
-    if (delivery.dequeueCount >= delivery.maxDequeueCount) await markFailed(message, blob, delivery, err);
+    if (options.lastAttempt) await markFailed(err);
     throw err;
   }
 }
 
-/** Moves the row to `processing` for this message; undefined when there is nothing to do. */
-async function claim(
-  message: ClassifyMessage,
-  blob: BlobRef,
+/** The images of a job message, one after another; a retryable fault of any is the message's, after the rest are done. */
+async function processJobMessage(
+  message: JobImagesMessage,
   delivery: DeliveryInfo,
-): Promise<{ result: ClassificationResult; etag: string } | undefined> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const record = await getResult(message.id);
-    if (record && record.blob?.etag === blob.etag) {
-      if (TERMINAL_STATUSES.includes(record.result.status)) return undefined;
-      if (record.result.status === 'processing' && record.processingBy !== delivery.messageId)
-        return undefined;
+  options: WorkOptions,
+): Promise<ImageOutcome[]> {
+  const outcomes: ImageOutcome[] = [];
+  let failure: Error | undefined;
+  for (const image of message.images) {
+    const work = jobImageWork(message, image);
+    const push = (done: ImageOutcome['done']) =>
+      outcomes.push({ resultId: image.resultId, blob: image.blob, done });
+    try {
+      if (message.check) {
+        await markJobImageFailed(
+          work,
+          new Error('the last attempt did not finish (crashed or timed out)'),
+          delivery.dequeueCount,
+        );
+        push({ outcome: 'checked' });
+        continue;
+      }
+      // A retry finds the images an earlier attempt finished: count them (idempotent), do not redo them.
+      const stored = delivery.dequeueCount > 1 ? await getResult(work.id) : undefined;
+      if (stored && TERMINAL_STATUSES.includes(stored.result.status)) {
+        await recordJobOutcome(stored.result);
+        push({ outcome: 'duplicate' });
+        continue;
+      }
+      push(await processJobImage(work, options));
+    } catch (err) {
+      if (options.lastAttempt) await markJobImageFailed(work, err, delivery.dequeueCount);
+      failure ??= toClassifierError(err);
     }
-    const result: ClassificationResult = {
-      ...(record?.result ?? placeholder(message)),
-      status: 'processing',
-      timings: { ...zeroTimings(), queueMs: Math.max(0, Date.now() - Date.parse(message.enqueuedAt)) },
-    };
-    const options = { blob, processingBy: delivery.messageId };
-    const etag = record
-      ? await updateResult(result, record.etag, options)
-      : await createResult(result, blob, options);
-    if (etag) return { result, etag };
   }
-  throw new ClassifierError('internal_error', `Result ${message.id} kept changing while being claimed.`, {
-    retryable: true,
-  });
+  if (failure) throw failure;
+  return outcomes;
 }
-
-async function classifyBlob(claimed: ClassificationResult, blob: BlobRef): Promise<ClassificationResult> {
-  const started = performance.now();
-  let bytes: Buffer;
-  try {
-    bytes = await downloadImage(blob);
-  } catch (err) {
-    const error = toClassifierError(err);
-    if (error.retryable) throw error;
-    return { ...claimed, status: 'failed', error: error.toJSON(), completedAt: new Date().toISOString() };
-  }
-  const downloadMs = performance.now() - started;
-  const classifier = await sharedClassifier();
-  const reused = await reusedResult(claimed, bytes, {
-    model: classifier.model,
-    elapsedMs: claimed.timings.queueMs + downloadMs,
-  });
-  if (reused) return { ...reused, timings: { ...reused.timings, downloadMs: round(downloadMs) } };
-  const fresh = await classifier.classify(bytes, { id: claimed.id, name: claimed.source.name });
-  return {
-    ...fresh,
-    source: { ...claimed.source, ...fresh.source, name: claimed.source.name },
-    createdAt: claimed.createdAt,
-    jobId: claimed.jobId,
-    timings: {
-      ...fresh.timings,
-      queueMs: claimed.timings.queueMs,
-      downloadMs: round(downloadMs),
-      totalMs: round(claimed.timings.queueMs + downloadMs + fresh.timings.totalMs),
-    },
-  };
-}
-
-/**
- * Writes the JSON blob, then the row (the row is what pollers see, so it goes last). The row
- * update is conditional on the claim's ETag: if another message took the row over meanwhile
- * (this attempt was presumed dead), this one throws and its redelivery finds the row terminal.
- */
-async function finish(result: ClassificationResult, blob: BlobRef, claimEtag: string): Promise<void> {
-  await writeResultBlob(result, blob);
-  if (!(await updateResult(result, claimEtag, { blob }))) {
-    throw new ClassifierError('internal_error', `Result ${result.id} changed while being classified.`, {
-      retryable: true,
-    });
-  }
-}
-
-async function markFailed(
-  message: ClassifyMessage,
-  blob: BlobRef,
-  delivery: DeliveryInfo,
-  err: unknown,
-): Promise<void> {
-  const record = await getResult(message.id).catch(() => undefined);
-  if (record && TERMINAL_STATUSES.includes(record.result.status)) return;
-  const result: ClassificationResult = {
-    ...(record?.result ?? placeholder(message)),
-    status: 'failed',
-    error: {
-      code: 'internal_error',
-      message: `Gave up after ${delivery.dequeueCount} attempts: ${toClassifierError(err).message}`,
-    },
-    completedAt: new Date().toISOString(),
-  };
-  delete result.predictions;
-  await writeResultBlob(result, blob).catch(() => undefined);
-  if (record) await updateResult(result, record.etag, { blob }).catch(() => undefined);
-  else await createResult(result, blob).catch(() => undefined);
-  await recordJobOutcome(result).catch(() => undefined);
-}
-
-async function recordIfTerminal(id: string): Promise<void> {
-  const record = await getResult(id);
-  if (record && TERMINAL_STATUSES.includes(record.result.status)) await recordJobOutcome(record.result);
-}
-
-function placeholder(message: ClassifyMessage): ClassificationResult {
-  return {
-    id: message.id,
-    status: 'queued',
-    source: { name: message.blob },
-    model: modelRef(configuredManifest()),
-    timings: zeroTimings(),
-    createdAt: message.enqueuedAt,
-    jobId: message.jobId,
-  };
-}
-
-const round = (ms: number): number => Math.round(ms * 10) / 10;

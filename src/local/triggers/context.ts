@@ -14,6 +14,8 @@ export interface TriggerContext {
   signal: AbortSignal;
   /** Undefined when no storage connection was given: storage triggers then cannot start. */
   storage?: HostStorageClients;
+  /** The Event Grid stand-in's own clients (its listing is not the host's cost: Event Grid pushes in Azure). */
+  standInStorage?: HostStorageClients;
   /** Identifies this host's state in storage (blob receipts, the internal blob-trigger queue). */
   hostId: string;
   /** Queue lease while a message runs; tests shorten it. */
@@ -30,9 +32,4 @@ export function requireStorage(ctx: TriggerContext, what: string): NonNullable<T
     throw new Error(`${what} needs a storage connection: set AzureWebJobsStorage or pass connectionString.`);
   }
   return ctx.storage;
-}
-
-/** The `sys` trigger metadata the host adds to every non-HTTP invocation. */
-export function sysMetadata(methodName: string): Record<string, unknown> {
-  return { MethodName: methodName, UtcNow: new Date().toISOString(), RandGuid: crypto.randomUUID() };
 }

@@ -1,0 +1,66 @@
+/**
+ * One blob version to a terminal result, with exactly one download: the bytes read are checked
+ * (size, magic bytes), then looked up in the content index (when reuse is allowed) or
+ * classified. Bad bytes are a `failed` result; storage and runtime faults are thrown
+ * (retryable); a blob rewritten since its event is `superseded`.
+ */
+import { sharedClassifier } from '../classify/classifier';
+import { reusedResult } from '../content/reuse';
+import { checkBytes } from '../decode/validate';
+import type { DecodeLimits } from '../decode/limits';
+import { toClassifierError } from '../errors';
+import { asFailed, withTimeBefore, type ClassificationResult } from '../results/result';
+import type { BlobRef } from '../results/resultStore';
+import { downloadImage, type DownloadedImage } from './downloadImage';
+
+export interface ClassifyBlobOptions {
+  limits: DecodeLimits;
+  /** Read exactly the version of the event (drop folder, uploads); jobs read what the blob holds now. */
+  ifMatch?: string;
+  /** Look the bytes up in the content index first (not for anonymous uploads: reuse must not cross uploaders). */
+  reuse: boolean;
+  /** Milliseconds the work waited before this attempt, for `timings.queueMs`. */
+  queueMs: number;
+}
+
+export interface ClassifiedBlob {
+  result: ClassificationResult;
+  /** The version that was read. */
+  etag?: string;
+}
+
+export async function classifyBlob(
+  base: ClassificationResult,
+  blob: BlobRef,
+  options: ClassifyBlobOptions,
+): Promise<ClassifiedBlob | 'superseded'> {
+  const started = performance.now();
+  let image: DownloadedImage | undefined;
+  try {
+    const read = await downloadImage(blob, { limits: options.limits, ifMatch: options.ifMatch });
+    if (read === 'superseded') return 'superseded';
+    image = read;
+    checkBytes(image.bytes.subarray(0, 64), image.bytes.length, options.limits);
+  } catch (err) {
+    const error = toClassifierError(err);
+    if (error.retryable) throw error;
+    const source = image ? { ...base.source, bytes: image.bytes.length } : base.source;
+    const failed = asFailed({ ...base, source }, error);
+    const downloadMs = performance.now() - started;
+    return { result: withTimeBefore(failed, { queueMs: options.queueMs, downloadMs }), etag: image?.etag };
+  }
+  const before = { queueMs: options.queueMs, downloadMs: performance.now() - started };
+  const classifier = await sharedClassifier();
+  const reused = options.reuse
+    ? await reusedResult(base, image.bytes, { model: classifier.model })
+    : undefined;
+  if (reused) return { result: withTimeBefore(reused, before), etag: image.etag };
+  const fresh = await classifier.classify(image.bytes, { id: base.id, name: base.source.name });
+  const result: ClassificationResult = {
+    ...fresh,
+    source: { ...base.source, ...fresh.source, name: base.source.name },
+    createdAt: base.createdAt,
+    jobId: base.jobId,
+  };
+  return { result: withTimeBefore(result, before), etag: image.etag };
+}

@@ -1,0 +1,62 @@
+/**
+ * One image of a bulk job (listed from a container prefix): read it once, classify (or reuse
+ * the prediction for the same bytes), create its terminal row, count it into the job. No
+ * claim and no per-image JSON blob: the job's partition and exports hold its results, and the
+ * row is created only once it is terminal, so a redelivery that loses the race (409) counts the
+ * stored result instead of its own. This keeps a job image at about five storage requests.
+ */
+import { rememberContent } from '../content/reuse';
+import { ClassifierError } from '../errors';
+import { jobStopped } from '../jobs/jobStatusCache';
+import { recordJobOutcome } from '../jobs/recordOutcome';
+import { asFailed, TERMINAL_STATUSES, type ClassificationResult } from '../results/result';
+import { createResult, getResult, updateResult, type BlobRef } from '../results/resultStore';
+import { newBlobResult } from './claim';
+import { classifyBlob } from './classifyBlob';
+import { gaveUp } from './processBlob';
+import { queueMsSince, type BlobWork, type WorkOptions, type WorkOutcome } from './work';
+
+export async function processJobImage(work: BlobWork, options: WorkOptions): Promise<WorkOutcome> {
+  if (work.jobId && (await jobStopped(work.jobId))) return { outcome: 'skipped' };
+  const done = await classifyBlob(jobImageResult(work), work.blob, {
+    limits: options.limits,
+    reuse: true,
+    queueMs: queueMsSince(work.since),
+  });
+  if (done === 'superseded') throw new Error('A job image is read without ifMatch; it cannot be superseded.');
+  const { result } = done;
+  if (result.error?.code === 'internal_error' && !options.lastAttempt) {
+    throw new ClassifierError('internal_error', result.error.message, { retryable: true });
+  }
+  const stored = await store(result, { ...work.blob, etag: done.etag });
+  await recordJobOutcome(stored);
+  // Another delivery of the same message stored its result first: this one was a duplicate.
+  if (stored !== result) return { outcome: 'duplicate' };
+  await rememberContent(result).catch(() => undefined);
+  return { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result };
+}
+
+/** The terminal row of a job image that ran out of attempts, unless one exists already. */
+export async function markJobImageFailed(work: BlobWork, err: unknown, attempts: number): Promise<void> {
+  const failed = asFailed(jobImageResult(work), gaveUp(err, attempts));
+  await recordJobOutcome(await store(failed, work.blob));
+}
+
+/** Creates the terminal row; a terminal row already there wins (a duplicate delivery), a reset one (replay) is replaced. */
+async function store(result: ClassificationResult, blob: BlobRef): Promise<ClassificationResult> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await createResult(result, blob)) return result;
+    const existing = await getResult(result.id);
+    if (!existing) continue;
+    if (TERMINAL_STATUSES.includes(existing.result.status)) return existing.result;
+    if (await updateResult(result, existing.etag, { blob })) return result;
+  }
+  throw new ClassifierError('internal_error', `Result ${result.id} kept changing while being stored.`, {
+    retryable: true,
+  });
+}
+
+const jobImageResult = (work: BlobWork): ClassificationResult => ({
+  ...newBlobResult(work),
+  status: 'processing',
+});

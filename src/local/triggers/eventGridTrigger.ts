@@ -1,0 +1,260 @@
+/**
+ * `app.eventGrid` functions subscribed to a container's Microsoft.Storage.BlobCreated events.
+ * Azurite has no Event Grid, so this stands in for both Event Grid and the host's Event Grid
+ * extension, with their observable rules:
+ *  - Event Grid: one event per new blob version, in the Event Grid schema exactly as the
+ *    published sample (test/fixtures/triggers/eventgrid-blob-created.json); at-least-once, and
+ *    a failed delivery is retried on Event Grid's schedule (10 s, 30 s, 1 min, 5 min, 10 min,
+ *    30 min, 1 h, 3 h, 6 h, then every 12 h) for up to 30 attempts or 24 hours, then dropped
+ *    (learn.microsoft.com/azure/event-grid/delivery-and-retry).
+ *  - The extension (Microsoft.Azure.WebJobs.Extensions.EventGrid): one invocation per event,
+ *    the event as RPC `json` and trigger metadata `data` only; a thrown handler is a failed
+ *    delivery (the webhook answers 500).
+ *  - Flex Consumption caps concurrent HTTP-style invocations per instance (16 by default at
+ *    2,048 MB), so at most 16 deliveries run at once here.
+ * Changes are found by listing each subscribed container every 250 ms; what was delivered is
+ * checkpointed in `azure-webjobs-hosts/eventgrid-standin/<hostId>/<function>.json` (debounced),
+ * so a restart neither loses nor re-floods blobs. The listing and the checkpoint are this
+ * stand-in's own cost; in Azure, Event Grid pushes and the app reads nothing to find new blobs.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { invokeFunction } from '../invoke';
+import { sleep } from '../inflight';
+import { typedJson } from '../typedData';
+import type { BoundFunction, TriggerContext } from './context';
+import { requireStorage } from './context';
+
+/** Which container's BlobCreated events reach which function (scripts/postdeploy.* creates the same in Azure). */
+export interface EventGridSubscription {
+  functionName: string;
+  container: string;
+}
+
+const SCAN_INTERVAL_MS = 250;
+const CHECKPOINT_INTERVAL_MS = 2000;
+const MAX_CONCURRENT = 16;
+const RETRY_SCHEDULE_S = [10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600];
+const MAX_ATTEMPTS = 30;
+const TTL_MS = 24 * 3600 * 1000;
+const HOSTS_CONTAINER = 'azure-webjobs-hosts';
+
+export function retryDelayMs(attempt: number): number {
+  return (RETRY_SCHEDULE_S[attempt - 1] ?? 12 * 3600) * 1000;
+}
+
+interface ListedBlob {
+  name: string;
+  etag: string;
+  contentLength: number;
+  contentType?: string;
+}
+
+/**
+ * One BlobCreated event in the Event Grid schema, field for field as the published sample. Its
+ * id is derived from the version (one write is one event), so the delivery that follows a crash
+ * of this host carries the same id, as Event Grid's redelivery of an unanswered event does.
+ */
+export function blobCreatedEvent(
+  account: string,
+  url: string,
+  container: string,
+  blob: ListedBlob,
+  sequencer: string,
+) {
+  const hex = createHash('sha256').update(`${account}/${container}/${blob.name}@${blob.etag}`).digest('hex');
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return {
+    topic: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/${account}`,
+    subject: `/blobServices/default/containers/${container}/blobs/${blob.name}`,
+    eventType: 'Microsoft.Storage.BlobCreated',
+    eventTime: new Date().toISOString(),
+    id,
+    data: {
+      api: 'PutBlob',
+      clientRequestId: randomUUID(),
+      requestId: randomUUID(),
+      eTag: blob.etag,
+      contentType: blob.contentType ?? 'application/octet-stream',
+      contentLength: blob.contentLength,
+      blobType: 'BlockBlob',
+      url,
+      sequencer,
+      storageDiagnostics: { batchId: randomUUID() },
+    },
+    dataVersion: '',
+    metadataVersion: '1',
+  };
+}
+
+type BlobCreatedEvent = ReturnType<typeof blobCreatedEvent>;
+
+class Checkpoint {
+  #delivered = new Map<string, string>();
+  #dirty = false;
+  constructor(private readonly blob: ReturnType<ContainerClient['getBlockBlobClient']>) {}
+
+  async load(): Promise<void> {
+    try {
+      const text = (await this.blob.downloadToBuffer()).toString('utf8');
+      this.#delivered = new Map(Object.entries(JSON.parse(text) as Record<string, string>));
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
+  }
+  has(name: string, etag: string): boolean {
+    return this.#delivered.get(name) === etag;
+  }
+  mark(name: string, etag: string): void {
+    this.#delivered.set(name, etag);
+    this.#dirty = true;
+  }
+  /** Forgets blobs that no longer exist, so the checkpoint stays the size of the container. */
+  keepOnly(names: Set<string>): void {
+    for (const name of this.#delivered.keys()) {
+      if (!names.has(name)) {
+        this.#delivered.delete(name);
+        this.#dirty = true;
+      }
+    }
+  }
+  async flush(): Promise<void> {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    const body = JSON.stringify(Object.fromEntries(this.#delivered));
+    await this.blob.upload(body, Buffer.byteLength(body)).catch((err: unknown) => {
+      this.#dirty = true;
+      throw err;
+    });
+  }
+}
+
+function accountOf(blobs: BlobServiceClient): string {
+  const url = new URL(blobs.url);
+  return url.pathname.split('/').filter(Boolean)[0] ?? url.hostname.split('.')[0];
+}
+
+async function runSubscription(
+  ctx: TriggerContext,
+  bound: BoundFunction,
+  sub: EventGridSubscription,
+): Promise<void> {
+  requireStorage(ctx, `Event Grid trigger "${sub.functionName}"`);
+  const { blobs } = ctx.standInStorage!;
+  const hosts = blobs.getContainerClient(HOSTS_CONTAINER);
+  await hosts.createIfNotExists();
+  const checkpoint = new Checkpoint(
+    hosts.getBlockBlobClient(`eventgrid-standin/${ctx.hostId}/${sub.functionName}.json`),
+  );
+  await checkpoint.load();
+  const container = blobs.getContainerClient(sub.container);
+  const account = accountOf(blobs);
+  const pending = new Set<string>(); // name@etag being delivered or waiting for a retry
+  const running = new Set<Promise<void>>();
+  let counter = 0;
+  let lastFlush = 0;
+
+  const deliver = async (event: BlobCreatedEvent): Promise<void> => {
+    const firstAt = Date.now();
+    for (let attempt = 1; !ctx.signal.aborted; attempt++) {
+      const outcome = await invokeFunction(
+        ctx.registry,
+        bound.fn,
+        {
+          inputData: [{ name: bound.triggerName, data: typedJson(event) }],
+          triggerMetadata: { data: typedJson(event.data) },
+        },
+        ctx.logger,
+      );
+      if (outcome.ok) {
+        checkpoint.mark(nameOf(event), event.data.eTag);
+        return;
+      }
+      if (attempt >= MAX_ATTEMPTS || Date.now() - firstAt + retryDelayMs(attempt) > TTL_MS) {
+        ctx.logger.error(
+          `Event ${event.id} for ${event.subject} was not delivered after ${attempt} attempts; Event Grid drops it (no dead-letter destination).`,
+        );
+        return;
+      }
+      ctx.logger.warn(
+        `Delivery of event ${event.id} to "${sub.functionName}" failed; Event Grid retries in ${retryDelayMs(attempt) / 1000} s.`,
+      );
+      await sleep(retryDelayMs(attempt), ctx.signal);
+    }
+    // Stopped before delivery: not checkpointed, so the next start delivers it again.
+  };
+
+  const start = (blob: ListedBlob) => {
+    const key = `${blob.name}@${blob.etag}`;
+    pending.add(key);
+    // Ordered per blob name, as Event Grid's: a newer version of a name is always found after an
+    // older one, and the clock moves on across restarts (listings give Last-Modified to the second only).
+    const sequencer =
+      Date.now().toString(16).padStart(16, '0') + (counter++ % 2 ** 32).toString(16).padStart(16, '0');
+    const url = container.getBlobClient(blob.name).url;
+    const work = ctx.inflight
+      .track(deliver(blobCreatedEvent(account, url, sub.container, blob, sequencer)))
+      .finally(() => {
+        pending.delete(key);
+        running.delete(work);
+      });
+    running.add(work);
+  };
+
+  while (!ctx.signal.aborted) {
+    try {
+      if (await container.exists()) {
+        const seen = new Set<string>();
+        for await (const item of container.listBlobsFlat()) {
+          seen.add(item.name);
+          const blob: ListedBlob = {
+            name: item.name,
+            etag: (item.properties.etag ?? '').replace(/"/g, ''),
+            contentLength: item.properties.contentLength ?? 0,
+            contentType: item.properties.contentType,
+          };
+          if (checkpoint.has(blob.name, blob.etag) || pending.has(`${blob.name}@${blob.etag}`)) continue;
+          while (running.size >= MAX_CONCURRENT && !ctx.signal.aborted) await Promise.race(running);
+          start(blob);
+        }
+        checkpoint.keepOnly(new Set([...seen, ...[...pending].map((k) => k.slice(0, k.lastIndexOf('@')))]));
+      }
+      await checkpointIfDue();
+    } catch (err) {
+      ctx.logger.error(
+        `Watching container "${sub.container}" for "${sub.functionName}" failed; retrying.`,
+        err,
+      );
+    }
+    await sleep(SCAN_INTERVAL_MS, ctx.signal);
+  }
+  await Promise.all(running);
+  await checkpoint.flush().catch(() => undefined);
+
+  async function checkpointIfDue(): Promise<void> {
+    if (Date.now() - lastFlush < CHECKPOINT_INTERVAL_MS) return;
+    lastFlush = Date.now();
+    await checkpoint.flush();
+  }
+}
+
+const nameOf = (event: BlobCreatedEvent): string => event.subject.split('/blobs/')[1];
+
+/** Starts the stand-in for every subscription whose function is an Event Grid trigger of this app. */
+export function startEventGridTriggers(
+  ctx: TriggerContext,
+  functions: BoundFunction[],
+  subscriptions: EventGridSubscription[],
+): Promise<void>[] {
+  const byName = new Map(functions.map((b) => [b.fn.metadata.name, b]));
+  for (const b of functions) {
+    if (!subscriptions.some((s) => s.functionName === b.fn.metadata.name)) {
+      ctx.logger.warn(
+        `Event Grid function "${b.fn.metadata.name}" has no subscription: nothing will invoke it (as in Azure).`,
+      );
+    }
+  }
+  return subscriptions
+    .filter((s) => byName.has(s.functionName))
+    .map((s) => runSubscription(ctx, byName.get(s.functionName)!, s));
+}

@@ -1,0 +1,130 @@
+/**
+ * Every trigger shape the app reads, run from the captured real payloads in
+ * test/fixtures/triggers/, and the local host's stand-ins checked against the same captures:
+ * a shape the local host invents would hide the bugs Azure then finds.
+ */
+import { InvocationContext } from '@azure/functions';
+import { toBlobCreated } from '../../../src/functions/converters/blobCreatedEvent';
+import { readHostSettings, timeSpanMs } from '../../../src/functions/converters/hostSettings';
+import { toDeliveryInfo } from '../../../src/functions/converters/queueDelivery';
+import { blobCreatedEvent } from '../../../src/local/triggers/eventGridTrigger';
+import { newtonsoftDate, queueTriggerMetadata } from '../../../src/local/triggers/queueTrigger';
+import { toHostConfig } from '../../../src/local/hostConfig';
+import eventGrid from '../../fixtures/triggers/eventgrid-blob-created.json';
+import queue from '../../fixtures/triggers/queue-trigger.json';
+import hostJson from '../../../host.json';
+
+/** The nested key structure of a JSON value, for comparing shapes without their values. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shape);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shape(v)])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
+  return typeof value;
+}
+
+describe('Event Grid BlobCreated events', () => {
+  it('reads size, ETag, sequencer, content type and path from the published sample', () => {
+    expect(toBlobCreated(eventGrid.event, 'oc2d2817345i200097container')).toEqual({
+      container: 'oc2d2817345i200097container',
+      name: 'oc2d2817345i20002296blob',
+      etag: '0x8D4BCC2E4835CD0',
+      size: 524288,
+      contentType: 'application/octet-stream',
+      sequencer: '00000000000004420000000000028963',
+      eventId: '831e1650-001e-001b-66ab-eeb76e069631',
+      eventTime: '2017-06-26T18:41:00.9584103Z',
+    });
+  });
+
+  it('ignores another event type, another container and an event without its facts', () => {
+    expect(
+      toBlobCreated(
+        { ...eventGrid.event, eventType: 'Microsoft.Storage.BlobDeleted' },
+        'oc2d2817345i200097container',
+      ),
+    ).toBeUndefined();
+    expect(toBlobCreated(eventGrid.event, 'images')).toBeUndefined();
+    const { contentLength: _c, ...noLength } = eventGrid.event.data;
+    expect(
+      toBlobCreated({ ...eventGrid.event, data: noLength }, 'oc2d2817345i200097container'),
+    ).toBeUndefined();
+  });
+
+  it('is what the local stand-in sends, key for key', () => {
+    const local = blobCreatedEvent(
+      'devstoreaccount1',
+      'http://127.0.0.1:10000/devstoreaccount1/images/a/b.jpg',
+      'images',
+      {
+        name: 'a/b.jpg',
+        etag: '0x8DE0000000000000',
+        contentLength: 10,
+        contentType: 'image/jpeg',
+      },
+      '0'.repeat(32),
+    );
+    expect(shape(local)).toEqual(shape(eventGrid.event));
+    expect(toBlobCreated(local, 'images')).toMatchObject({
+      name: 'a/b.jpg',
+      size: 10,
+      etag: '0x8DE0000000000000',
+    });
+  });
+});
+
+describe('queue trigger metadata', () => {
+  const message = {
+    messageId: queue.triggerMetadata.Id.string,
+    popReceipt: queue.triggerMetadata.PopReceipt.string,
+    dequeueCount: 1,
+    insertedOn: new Date('2022-08-25T05:06:39Z'),
+    expiresOn: new Date('2022-09-01T05:06:39Z'),
+    nextVisibleOn: new Date('2022-08-25T05:16:40Z'),
+  };
+
+  it('is what the local host sends, byte for byte, for the captured message', () => {
+    expect(queueTriggerMetadata(message, queue.inputData.string)).toEqual(queue.triggerMetadata);
+  });
+
+  it('writes dates as Newtonsoft does: offset always, fraction trimmed', () => {
+    expect(newtonsoftDate(new Date('2026-01-01T00:00:00.120Z'), '')).toBe('2026-01-01T00:00:00.12+00:00');
+    expect(newtonsoftDate(undefined, 'max')).toBe('max');
+  });
+
+  it("lets a JSON message's own top-level `id` replace the queue's Id, as the host does", () => {
+    const meta = queueTriggerMetadata(
+      message,
+      JSON.stringify({ id: 'mine', n: 5, ok: true, nested: { a: 1 } }),
+    );
+    expect(meta.Id).toBeUndefined();
+    expect(meta).toMatchObject({
+      id: { string: 'mine' },
+      n: { string: '5' },
+      ok: { string: 'True' },
+      nested: { json: '{"a":1}' },
+    });
+  });
+
+  it('converts to the delivery the worker needs, from the metadata as the library hands it over', () => {
+    const context = new InvocationContext({ triggerMetadata: queue.converted });
+    expect(toDeliveryInfo(context)).toEqual({
+      messageId: '814b3b66-0200-4121-8ef3-405846a124bf',
+      dequeueCount: 1,
+      maxDequeueCount: hostJson.extensions.queues.maxDequeueCount,
+    });
+    expect(() => toDeliveryInfo(new InvocationContext({ triggerMetadata: {} }))).toThrow(/dequeueCount/);
+  });
+});
+
+describe('host.json values the code depends on', () => {
+  it('are read from the host.json the app ships, the same the local host reads', () => {
+    const settings = readHostSettings();
+    const local = toHostConfig(hostJson);
+    expect(settings.maxDequeueCount).toBe(local.queues.maxDequeueCount);
+    expect(settings.functionTimeoutMs).toBe(timeSpanMs(hostJson.functionTimeout));
+  });
+});

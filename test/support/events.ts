@@ -1,0 +1,36 @@
+/**
+ * Trigger payloads for tests, built from the captured real ones in test/fixtures/triggers/:
+ * the structure is the capture's, only the facts that name a blob are replaced.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventGridEvent } from '@azure/functions';
+import eventGridFixture from '../fixtures/triggers/eventgrid-blob-created.json';
+
+export interface EventFacts {
+  container: string;
+  name: string;
+  etag: string;
+  size: number;
+  contentType?: string;
+  sequencer?: string;
+  id?: string;
+}
+
+/** The published BlobCreated sample with this blob's facts. */
+export function blobCreatedEvent(facts: EventFacts): EventGridEvent {
+  const sample = structuredClone(eventGridFixture.event);
+  return {
+    ...sample,
+    subject: `/blobServices/default/containers/${facts.container}/blobs/${facts.name}`,
+    id: facts.id ?? randomUUID(),
+    eventTime: new Date().toISOString(),
+    data: {
+      ...sample.data,
+      eTag: facts.etag.replace(/"/g, ''),
+      contentLength: facts.size,
+      contentType: facts.contentType ?? sample.data.contentType,
+      url: `https://example.blob.core.windows.net/${facts.container}/${encodeURI(facts.name)}`,
+      sequencer: facts.sequencer ?? sample.data.sequencer,
+    },
+  };
+}
