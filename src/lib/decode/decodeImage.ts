@@ -57,12 +57,15 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
   }
   // EXIF orientations 5-8 swap width and height.
   const [upW, upH] = (meta.orientation ?? 1) >= 5 ? [frameHeight, width] : [width, frameHeight];
+  const region = centreRegion(upW, upH, options);
   const scale = options.resizeShorterSide / Math.min(upW, upH);
-  const resizedW = Math.max(options.centerCrop, Math.round(upW * scale));
-  const resizedH = Math.max(options.centerCrop, Math.round(upH * scale));
+  const resizedW = Math.max(options.centerCrop, Math.round(region.width * scale));
+  const resizedH = Math.max(options.centerCrop, Math.round(region.height * scale));
   try {
-    const pixels = await sharp(bytes, input)
-      .autoOrient()
+    let image = sharp(bytes, input).autoOrient();
+    // After autoOrient, a pre-resize extract is in the oriented image's coordinates (sharp's rotateBeforePreExtract).
+    if (region.width < upW || region.height < upH) image = image.extract(region);
+    const pixels = await image
       .resize({ width: resizedW, height: resizedH, fit: 'fill' })
       .extract({
         left: Math.floor((resizedW - options.centerCrop) / 2),
@@ -79,6 +82,31 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
   } catch (err) {
     throw decodeFailure(err, format);
   }
+}
+
+/**
+ * The part of the (oriented) image the centre crop can see. The crop only ever uses the middle
+ * of the long side, so an image of extreme aspect (a valid 1x9,000,000 PNG) is cut to that
+ * middle before resizing instead of being resized whole to billions of pixels, which libvips
+ * refuses. Below 4:1 the whole image is kept, so ordinary photos are resized exactly as before.
+ */
+function centreRegion(
+  width: number,
+  height: number,
+  options: Pick<DecodeOptions, 'resizeShorterSide' | 'centerCrop'>,
+): { left: number; top: number; width: number; height: number } {
+  const shorter = Math.min(width, height);
+  const longer = Math.max(width, height);
+  if (longer <= 4 * shorter) return { left: 0, top: 0, width, height };
+  // The crop's span on the long side in source pixels, plus the resampling kernel's reach (Lanczos3: 3 pixels a side).
+  const span = Math.min(
+    longer,
+    Math.ceil(((options.centerCrop + 6) * shorter) / options.resizeShorterSide) + 2,
+  );
+  const start = Math.floor((longer - span) / 2);
+  return width >= height
+    ? { left: start, top: 0, width: span, height }
+    : { left: 0, top: start, width, height: span };
 }
 
 async function readHeader(bytes: Buffer, format: ImageFormat): Promise<sharp.Metadata> {

@@ -24,6 +24,34 @@ function meanDiff(a: Buffer, b: Buffer): number {
 }
 
 describe('decodeImage', () => {
+  it.each([
+    [1, 9_000_000],
+    [9_000_000, 1],
+  ])(
+    'decodes a valid %ix%i PNG (extreme aspect) to a crop of its middle, not corrupt_image',
+    async (width, height) => {
+      // Thirds along the long side: red, green, blue. The centre crop must be the green middle.
+      const tall = width === 1;
+      const size = tall ? { width: 1, height: height / 3 } : { width: width / 3, height: 1 };
+      const png = await sharp({ create: { width, height, channels: 3, background: '#ff0000' } })
+        .composite(
+          ['#00ff00', '#0000ff'].map((background, i) => ({
+            input: { create: { ...size, channels: 3 as const, background } },
+            left: tall ? 0 : ((i + 1) * width) / 3,
+            top: tall ? ((i + 1) * height) / 3 : 0,
+          })),
+        )
+        .png()
+        .toBuffer();
+      const decoded = await decodeImage(png, options);
+      expect(decoded).toMatchObject({ format: 'png', width, height });
+      expect(decoded.pixels).toHaveLength(224 * 224 * 3);
+      for (const i of [0, 224 * 112 + 112, 224 * 224 - 1])
+        expect([...decoded.pixels.subarray(i * 3, i * 3 + 3)]).toEqual([0, 255, 0]);
+    },
+    30_000,
+  );
+
   it.each(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'] as const)(
     'decodes %s to a 224x224 RGB crop',
     async (format) => {
