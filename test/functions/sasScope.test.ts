@@ -13,12 +13,13 @@ async function ticket(): Promise<UploadTicket> {
 }
 
 describe('upload SAS', () => {
-  it('grants create and write only', async () => {
+  it('grants create only: one PUT, no overwrite, no read, no delete', async () => {
     const t = await ticket();
     const sas = new URL(t.uploadUrl).searchParams;
-    expect(sas.get('sp')).toBe('cw');
+    expect(sas.get('sp')).toBe('c');
     expect(sas.get('sr')).toBe('b');
     expect(await putToSas(t, img.photo(img.CAT))).toBe(201);
+    expect(await putToSas(t, img.photo('coffee.png'))).toBeGreaterThanOrEqual(400);
     expect((await fetch(t.uploadUrl)).status).toBe(403);
     expect((await fetch(t.uploadUrl, { method: 'DELETE' })).status).toBe(403);
   });

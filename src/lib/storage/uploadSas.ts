@@ -39,7 +39,7 @@ export async function createUploadSas(
   const values: BlobSASSignatureValues = {
     containerName: container,
     blobName,
-    permissions: BlobSASPermissions.parse('cw'),
+    permissions: BlobSASPermissions.parse('c'),
     startsOn: new Date(now - START_SKEW_MS),
     expiresOn,
     protocol: blobUrl.startsWith('https:') ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
