@@ -15,7 +15,7 @@ import { isStatus } from '../storage/restErrors';
 import { JOB_TERMINAL, nextStatus, type Job } from './job';
 import { enqueueJobMessage } from './jobMessage';
 import { noteJobStatus } from './jobStatusCache';
-import { commitResults, getJob, hasResultRow } from './jobStore';
+import { commitResults, getJob, hasResultRow, type JobRecord } from './jobStore';
 
 const MAX_BATCH = 99;
 const MAX_ATTEMPTS = 50;
@@ -65,10 +65,18 @@ async function flush(jobId: string): Promise<void> {
   }
 }
 
+/**
+ * The job row as this process last wrote it: the next commit goes straight to the transaction
+ * at that ETag, and reads the row only after a 412 (someone else changed it), which saves one
+ * read per transaction while a job's outcomes stream in.
+ */
+const lastWritten = new Map<string, JobRecord>();
+
 async function commit(jobId: string, results: ClassificationResult[]): Promise<void> {
   let todo = uniqueById(results);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const record = await getJob(jobId);
+    const record = lastWritten.get(jobId) ?? (await getJob(jobId));
+    lastWritten.delete(jobId);
     if (!record) return; // the job is gone: nothing to count into
     const wasTerminal = JOB_TERMINAL.includes(record.job.status);
     if (todo.length === 0) {
@@ -79,7 +87,8 @@ async function commit(jobId: string, results: ClassificationResult[]): Promise<v
     const job = withOutcomes(record.job, todo);
     try {
       recorderStats.transactions++;
-      await commitResults(job, record.etag, todo);
+      const etag = await commitResults(job, record.etag, todo);
+      if (etag) remember({ job, etag });
     } catch (err) {
       if (isStatus(err, 412)) {
         recorderStats.etagConflicts++;
@@ -97,6 +106,11 @@ async function commit(jobId: string, results: ClassificationResult[]): Promise<v
     return;
   }
   throw new Error(`Job ${jobId} kept changing while ${results.length} results were counted.`);
+}
+
+function remember(record: JobRecord): void {
+  lastWritten.set(record.job.id, record);
+  if (lastWritten.size > 100) lastWritten.delete(lastWritten.keys().next().value!); // oldest first
 }
 
 function withOutcomes(job: Job, results: ClassificationResult[]): Job {
