@@ -7,6 +7,7 @@
  *   const { peakRssMb } = await app.stop();
  */
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { spawnApp, stopApp } from '../src/local/appProcess';
 import { startAzurite } from '../src/local/azurite';
 
@@ -27,6 +28,8 @@ export interface LocalApp {
   readonly connectionString: string;
   /** CPU time used so far by the app and by Azurite, ms (user + system, from /proc). */
   cpuMs(): { app: number; azurite: number };
+  /** Function invocations the app has logged so far. */
+  executions(): number;
   /** Stops the app, then Azurite; reports the app process's peak RSS, read just before it stopped. */
   stop(): Promise<{ peakRssMb: number }>;
 }
@@ -42,8 +45,12 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     throw err;
   });
   const pid = child.pid!; // spawned: a pid exists
-  // Keep draining the app's log (one line per invocation) so a full pipe never stalls it.
-  child.stdout.resume();
+  // Keep draining the app's log so a full pipe never stalls it, counting the invocations it reports
+  // ("Executed 'Functions.<name>' (...)", one per invocation, as the host logs them).
+  let executions = 0;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.includes("Executed 'Functions.")) executions++;
+  });
   child.stderr.resume();
   return {
     url,
@@ -51,6 +58,7 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     pid,
     connectionString: azurite.connectionString,
     cpuMs: () => ({ app: cpuMsOf(pid), azurite: cpuMsOf(azurite.pid) }),
+    executions: () => executions,
     async stop() {
       const peakRssMb = Math.round(peakRssKb(pid) / 1024);
       await stopApp(child);

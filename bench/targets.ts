@@ -34,7 +34,27 @@ export function checkTargets(reports: ModeReport[]): string[] {
   }
   const sync = by('syncClassify');
   if (sync) check('sync classify p50 < 100 ms', sync.p50Ms < 100, `${sync.p50Ms} ms`);
-  const rss = reports.filter((r) => r.key !== 'seed').map((r) => r.peakRssMb);
+  const requests = by('requests')?.metrics;
+  if (requests) {
+    for (const [key, label, max] of [
+      ['job', 'bulk job', 6],
+      ['drop', 'drop folder', 8],
+      ['upload', 'upload path (POST, PUT, one poll)', 9],
+    ] as const) {
+      const n = requests[`${key}RequestsPerImage`];
+      check(`${label}: at most ${max} storage requests per image (issue 14)`, n <= max, `${n}`);
+    }
+    for (const [key, label] of [
+      ['job', 'bulk job'],
+      ['drop', 'drop folder'],
+    ] as const) {
+      const r = requests[`${key}AppCpuMsPerImage`] / requests.cliCpuMsPerImage;
+      check(`${label}: app CPU per image at most 1.4x the CLI's (issue 14)`, r <= 1.4, `${r.toFixed(2)}x`);
+    }
+    const jobs = requests.jobImagesPerSecond / requests.cliImagesPerSecond;
+    check('bulk job throughput at least 0.5x the CLI (issue 14)', jobs >= 0.5, `${jobs.toFixed(2)}x`);
+  }
+  const rss = reports.filter((r) => r.key !== 'seed' && Number.isFinite(r.peakRssMb)).map((r) => r.peakRssMb);
   if (rss.length > 0) check('peak RSS < 400 MB', Math.max(...rss) < 400, `max ${Math.max(...rss)} MB`);
   return lines;
 }

@@ -81,7 +81,7 @@ export async function queuePathMode(): Promise<ModeReport> {
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuPerImage(cpuBefore, app.cpuMs(), files.length);
   const { peakRssMb } = await app.stop();
-  return report('queue path (upload -> blob trigger -> queue)', latencies, seconds, {
+  return report('upload path (POST, PUT, Event Grid event, inline classification)', latencies, seconds, {
     peakRssMb,
     note: `${CLIENTS} clients polling from ${THROUGHPUT_POLL_MS} ms; ${cpu}; peak RSS of the app`,
   });

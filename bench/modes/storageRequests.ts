@@ -24,6 +24,7 @@ import { PROJECT_ROOT } from '../../src/lib/paths';
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { photoFiles } from '../dataset';
 import { cpuMsPerImage, startLocalApp, type LocalApp } from '../localApp';
+import { PRICES } from '../prices';
 import { logMark, tally, type CountedRequest } from '../requestLog';
 import type { ModeReport } from '../stats';
 import { round } from '../stats';
@@ -49,6 +50,8 @@ interface PathFigures {
   cpu: { app: number; azurite: number };
   /** Callers whose requests count towards the target. */
   counted: string[];
+  /** Function invocations per image. */
+  executions: number;
 }
 
 export async function storageRequestsMode(): Promise<ModeReport[]> {
@@ -75,12 +78,14 @@ export async function storageRequestsMode(): Promise<ModeReport[]> {
     const measure = async (key: string, label: string, counted: string[], run: () => Promise<void>) => {
       const mark = logMark(debugLog);
       const cpuBefore = app.cpuMs();
+      const executionsBefore = app.executions();
       const started = performance.now();
       await run();
       const seconds = (performance.now() - started) / 1000;
       const cpu = cpuMsPerImage(cpuBefore, app.cpuMs(), IMAGES);
       await new Promise((r) => setTimeout(r, SETTLE_MS));
-      figures.push({ key, label, requests: mark.since(), seconds, cpu, counted });
+      const executions = (app.executions() - executionsBefore) / IMAGES;
+      figures.push({ key, label, requests: mark.since(), seconds, cpu, counted, executions });
     };
 
     const [dropPhotos, uploadPhotos] = [await read(dropFiles), await read(uploadFiles)];
@@ -247,6 +252,7 @@ function report(figures: PathFigures[], cli: CliFigures): ModeReport {
         `| ${f.label} | ${metrics[`${f.key}ImagesPerSecond`]} | ${(metrics[`${f.key}ImagesPerSecond`] / metrics.cliImagesPerSecond).toFixed(2)}x | ${f.cpu.app} | ${(f.cpu.app / cli.cpuMsPerImage).toFixed(2)}x | ${f.cpu.azurite} |`,
     ),
   );
+  details.push('', ...costTable(figures));
   return {
     key: 'requests',
     mode: 'storage requests, CPU and throughput per path',
@@ -260,4 +266,52 @@ function report(figures: PathFigures[], cli: CliFigures): ModeReport {
     metrics,
     details,
   };
+}
+
+/** A storage request's price class (learn.microsoft.com "map REST APIs to transaction categories", GPv2). */
+function priceOf(r: CountedRequest): number {
+  if (r.service !== 'blob') return PRICES.queueTablePer10k.usd;
+  if (['Put Blob', 'Put Block', 'Put Block List'].includes(r.operation)) return PRICES.blobWritePer10k.usd;
+  if (r.operation === 'Get Blob') return PRICES.blobReadPer10k.usd;
+  if (r.operation === 'List Blobs' || r.operation === 'PUT Container') return PRICES.blobListPer10k.usd;
+  if (r.operation === 'Delete Blob') return 0; // free on GPv2
+  return PRICES.blobOtherPer10k.usd;
+}
+
+/**
+ * Cost per million images in Azure from this run's measured mix: the counted callers' storage
+ * requests at their class's price, app CPU as Flex Consumption GB-seconds (a busy 2,048 MB
+ * instance has about one vCPU, so its billed time per image is about the image's CPU time),
+ * the invocations, and two Event Grid operations per BlobCreated delivery.
+ */
+function costTable(figures: PathFigures[]): string[] {
+  const million = 1_000_000;
+  const usd = (x: number) => `$${x.toFixed(2)}`;
+  const lines = [
+    'Cost per million images in Azure, from the measured mix above and the prices in bench/prices.ts:',
+    '',
+    '| path | storage requests | compute (GB-s) | executions | Event Grid | total | per 1,000 images |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const f of figures) {
+    const counted = f.requests.filter((r) => f.counted.includes(r.caller));
+    const storage = (counted.reduce((sum, r) => sum + priceOf(r), 0) / 10_000 / IMAGES) * million;
+    const compute = (f.cpu.app / 1000) * PRICES.instanceGb.value * PRICES.flexGbSecond.usd * million;
+    const executions = f.executions * PRICES.flexPerMillionExecutions.usd;
+    const eventGrid = f.key === 'job' ? 0 : 2 * PRICES.eventGridPerMillion.usd;
+    const total = storage + compute + executions + eventGrid;
+    lines.push(
+      `| ${f.label} | ${usd(storage)} | ${usd(compute)} | ${usd(executions)} (${round(f.executions)} per image) | ${usd(eventGrid)} | **${usd(total)}** | $${(total / 1000).toFixed(4)} |`,
+    );
+  }
+  for (const v of PRICES.vision)
+    lines.push(`| ${v.name} | | | | | ${usd(v.per1000 * 1000)} | ${usd(v.per1000)} |`);
+  lines.push(
+    '',
+    'Prices:',
+    ...Object.values(PRICES)
+      .flatMap((p): readonly { source: string }[] => ('source' in p ? [p] : p))
+      .map((p) => `- ${p.source}`),
+  );
+  return lines;
 }
