@@ -18,7 +18,10 @@ import type { BlobWork } from '../../../src/lib/worker/work';
 import { putToSas, requestUpload, terminalResult } from '../../support/api';
 import { blobCreatedEvent } from '../../support/events';
 import * as img from '../../support/images';
-import { useLocalStack } from '../../support/stack';
+import { eventually, useLocalStack } from '../../support/stack';
+import { jobEnded, jobResults, parseJsonl, startJob } from '../../jobs/jobApi';
+import { deleteResult } from '../../../src/lib/retention/deleteResult';
+import { TERMINAL_STATUSES as TERMINAL } from '../../../src/lib/results/result';
 
 const stack = useLocalStack();
 const HAND = 'handdriven';
@@ -137,6 +140,50 @@ describe('claims', () => {
     expect(record!.result).toMatchObject({ status: 'failed', error: { code: 'internal_error' } });
     expect(record!.result.error!.message).toMatch(/did not finish/);
     expect(await resultJson(name)).toEqual(record!.result);
+  });
+});
+
+describe('results that never share a JSON blob', () => {
+  it('repairs the JSON blob of a rejection on redelivery, after a crash between row and blob', async () => {
+    const name = `rejected-${Date.now()}.png`;
+    const v = await version(name, img.photo(img.CAT));
+    const w = { ...work(name, v), size: 3_000_000_000 };
+    // The first delivery wrote its terminal row and died before the JSON blob.
+    const claim = await claimBlob(w, {
+      ...options(),
+      claimant: 'first',
+      lastAttempt: false,
+      readFirst: false,
+    });
+    expect(claim.kind).toBe('rejected');
+    await expect(resultJson(name)).rejects.toMatchObject({ statusCode: 404 });
+    const event = blobCreatedEvent({ container: HAND, name, etag: v.etag, size: w.size, sequencer: '01' });
+    expect((await accept(event)).outcome).toBe('duplicate');
+    expect(await resultJson(name)).toEqual((await getResult(w.id))!.result);
+  });
+
+  it("leaves the drop folder's result and JSON blob alone when a job covers the same blob", async () => {
+    const path = `shared-${Date.now()}/cat.png`;
+    await stack.blobs().getContainerClient('images').getBlockBlobClient(path).uploadData(img.photo(img.CAT));
+    const id = blobResultId('images', path);
+    const dropped = await eventually('the drop-folder result', async () => {
+      const record = await getResult(id);
+      return record && TERMINAL.includes(record.result.status) ? record.result : undefined;
+    });
+    const json = stack.blobs().getContainerClient('results').getBlobClient(`images/${path}.json`);
+    const before = await json.getProperties();
+
+    const job = await jobEnded(stack, await startJob(stack, { container: 'images', prefix: path }));
+    expect(job).toMatchObject({ status: 'succeeded', succeeded: 1 });
+    const [jobResult] = parseJsonl(await jobResults(stack, job.id, 'jsonl'));
+    expect(jobResult.id).not.toBe(id);
+    expect((await json.getProperties()).etag).toBe(before.etag); // not rewritten by the job
+
+    // Retention (or a delete) of the job's copy takes nothing of the drop folder's.
+    expect(await deleteResult(jobResult.id, { force: true })).toBe(true);
+    expect(await getResult(jobResult.id)).toBeUndefined();
+    expect((await getResult(id))!.result).toEqual(dropped);
+    expect(JSON.parse((await json.downloadToBuffer()).toString())).toEqual(dropped);
   });
 });
 
