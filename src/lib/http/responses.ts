@@ -1,9 +1,10 @@
 /**
  * HTTP plumbing shared by the HTTP functions: the contract's error JSON with the right status,
- * and JSON bodies read with a byte cap before parsing.
+ * and JSON bodies read with a byte cap (by the one streaming reader) before parsing.
  */
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { ClassifierError, toClassifierError, type ErrorCode } from '../errors';
+import type { HttpAnswer, HttpInput } from './httpTypes';
+import { readBody } from './readBody';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   bad_request: 400,
@@ -17,18 +18,14 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   blob_not_found: 404,
 };
 
-export const json = (
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): HttpResponseInit => ({
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer => ({
   status,
   jsonBody: body,
   headers: { 'cache-control': 'no-store', ...headers },
 });
 
 /** `{ error: { code, message } }` with the status the contract gives the code (500 for anything unexpected). */
-export function errorResponse(err: unknown): HttpResponseInit {
+export function errorResponse(err: unknown): HttpAnswer {
   const error = toClassifierError(err);
   const status = STATUS[error.code] ?? 500;
   const message =
@@ -38,25 +35,20 @@ export function errorResponse(err: unknown): HttpResponseInit {
   return json(status, { error: { code: error.code, message } });
 }
 
-export const notFound = (what: string): HttpResponseInit =>
+export const notFound = (what: string): HttpAnswer =>
   errorResponse(new ClassifierError('not_found', `${what} was not found.`));
 
-/** Parses a JSON body of at most `maxBytes`; malformed or oversized bodies become 400 / 413. */
-export async function readJson(request: HttpRequest, maxBytes = 64 * 1024): Promise<unknown> {
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > maxBytes)
-    throw new ClassifierError('file_too_large', `The request body is over ${maxBytes} bytes.`);
-  const text = await request.text();
-  if (Buffer.byteLength(text) > maxBytes)
-    throw new ClassifierError('file_too_large', `The request body is over ${maxBytes} bytes.`);
+/** Parses a JSON body of at most `maxBytes`, never holding more; malformed or oversized bodies become 400 / 413. */
+export async function readJson(request: HttpInput, maxBytes = 64 * 1024): Promise<unknown> {
+  const bytes = await readBody(request, { maxBytes, what: 'the JSON body' });
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {
     throw new ClassifierError('bad_request', 'The request body is not valid JSON.');
   }
 }
 
 /** The app's public origin as the caller reached it (for absolute URLs in answers). */
-export function baseUrl(request: HttpRequest): string {
+export function baseUrl(request: Pick<HttpInput, 'url'>): string {
   return new URL(request.url).origin;
 }

@@ -2,7 +2,7 @@
  * `POST /api/classify`: one image in, its result object out, through the process-wide
  * classifier (the same session and micro-batcher as the queue worker). Nothing is stored.
  */
-import type { HttpRequest } from '@azure/functions';
+import type { HttpInput } from '../http/httpTypes';
 import { DEFAULT_TOP, sharedClassifier } from '../classify/classifier';
 import { ClassifierError } from '../errors';
 import type { ClassificationResult } from '../results/result';
@@ -37,7 +37,7 @@ export function parseSyncQuery(query: URLSearchParams): SyncQuery {
 
 /** Validates the query, reads the body within the byte limit, classifies. */
 export async function classifyRequest(
-  request: HttpRequest,
+  request: HttpInput,
   options: ClassifyRequestOptions = {},
 ): Promise<ClassificationResult> {
   const query = parseSyncQuery(request.query);

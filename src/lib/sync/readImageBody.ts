@@ -5,10 +5,10 @@
  * (CONTRACT.md, `unsupported_format`), so raw bytes with a missing or odd type (curl's default
  * application/x-www-form-urlencoded, text/plain) are classified, or refused as a bad image.
  */
-import type { HttpRequest } from '@azure/functions';
+import type { HttpInput } from '../http/httpTypes';
 import { ClassifierError } from '../errors';
 import { decodeImagePayload, jsonLimitFor } from './base64Image';
-import { readBody } from './readBody';
+import { readBody } from '../http/readBody';
 
 export interface ImageBody {
   bytes: Buffer;
@@ -25,7 +25,7 @@ export interface ReadImageBodyOptions {
 const ACCEPTED =
   'the image bytes (Content-Type image/* or application/octet-stream) or JSON { "image": "<base64>" }';
 
-export async function readImageBody(request: HttpRequest, options: ReadImageBodyOptions): Promise<ImageBody> {
+export async function readImageBody(request: HttpInput, options: ReadImageBodyOptions): Promise<ImageBody> {
   const contentType = mediaType(request.headers.get('content-type'));
   if (contentType === 'application/json' || contentType?.endsWith('+json')) {
     const text = await readBody(request, {

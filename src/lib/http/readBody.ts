@@ -3,8 +3,8 @@
  * Content-Length is checked before reading, then the stream is read chunk by chunk and cancelled
  * as soon as it passes the limit, since a client may omit the length or send more than it said.
  */
-import type { HttpRequest } from '@azure/functions';
 import { ClassifierError } from '../errors';
+import type { HttpInput } from './httpTypes';
 
 export interface ReadBodyOptions {
   maxBytes: number;
@@ -14,12 +14,15 @@ export interface ReadBodyOptions {
 }
 
 /** The whole body (empty when there is none); `file_too_large` past `maxBytes`. */
-export async function readBody(request: HttpRequest, options: ReadBodyOptions): Promise<Buffer> {
+export async function readBody(
+  request: Pick<HttpInput, 'headers' | 'body'>,
+  options: ReadBodyOptions,
+): Promise<Buffer> {
   const { maxBytes, what } = options;
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw tooLarge(what, maxBytes, `Content-Length says ${declared}`);
   if (!request.body) return Buffer.alloc(0);
-  const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  const reader = request.body.getReader();
   const cancel = (): void => void reader.cancel().catch(() => undefined);
   options.abortSignal?.addEventListener('abort', cancel, { once: true });
   const chunks: Buffer[] = [];
@@ -27,7 +30,7 @@ export async function readBody(request: HttpRequest, options: ReadBodyOptions): 
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done || !value) break;
       received += value.byteLength;
       if (received > maxBytes) {
         cancel();
@@ -44,6 +47,6 @@ export async function readBody(request: HttpRequest, options: ReadBodyOptions): 
 function tooLarge(what: string, maxBytes: number, detail: string): ClassifierError {
   return new ClassifierError(
     'file_too_large',
-    `Expected ${what} to be at most ${maxBytes} bytes but ${detail}; send a smaller image.`,
+    `Expected ${what} to be at most ${maxBytes} bytes but ${detail}; send a smaller one.`,
   );
 }
