@@ -4,7 +4,7 @@
  * to a `failed` result or an HTTP answer without string matching.
  */
 
-/** Codes a `failed` result can carry (CONTRACT.md, "Error codes"). */
+/** Codes a `failed` result can carry (README, "HTTP API": the error code table). */
 export const IMAGE_ERROR_CODES = [
   'empty_file',
   'file_too_large',

@@ -32,7 +32,7 @@ describe('bad uploads', () => {
     ],
   ] as const)('ends failed with %s (%s)', async (code, name, make) => {
     // The oversize file declares a small size: the server must check the real size, not trust the
-    // client (and a blob larger than announced is file_too_large, CONTRACT.md). The others declare the truth.
+    // client (and a blob larger than announced is file_too_large, as the README says). The others declare the truth.
     const bytes = await make();
     const ticket = await upload(
       stack.url,

@@ -8,7 +8,7 @@
  * the next outcomes wait and go together in the next one (up to 99, the batch limit of 100
  * operations less the job row). Measured on Azurite, 1000 outcomes from 24 concurrent callers:
  * one transaction per outcome 61/s with 10144 ETag retries; coalesced 2668/s in 84
- * transactions with no retry (see the issue 6 report).
+ * transactions with no retry.
  */
 import type { ClassificationResult } from '../results/result';
 import { isStatus } from '../storage/restErrors';

@@ -1,5 +1,5 @@
 /**
- * Public storage names (CONTRACT.md, "Storage"). infra/ declares the same names; a test reads both.
+ * Public storage names (README, "How it works" and "HTTP API"). infra/ declares the same names; a test reads both.
  */
 export const storageNames = {
   /** The drop folder: any blob written here is classified once. */
