@@ -6,7 +6,7 @@
  * would be the next step if the table grows to millions of rows).
  */
 import type { ErrorCode } from '../errors';
-import { fromTableRow } from '../retention/tableRows';
+import { listResults } from '../results/resultStore';
 import { storageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 
@@ -39,16 +39,13 @@ export async function failureReport(options: FailureReportOptions = {}): Promise
   const stuckBefore = new Date(now.getTime() - (options.stuckAfterMs ?? 15 * 60_000)).toISOString();
   const report: FailureReport = { failed: 0, byCode: {}, stuck: { count: 0, ids: [] }, poison: {} };
   const filter = `status eq 'failed' or ((status eq 'queued' or status eq 'processing') and createdAt lt '${stuckBefore}')`;
-  const pages = storageClients()
-    .table(storageNames.resultsTable)
-    .listEntities<Record<string, unknown>>({
-      queryOptions: { filter, select: ['id', 'status', 'error', 'createdAt', 'completedAt'] },
-      abortSignal: options.abortSignal,
-    })
-    .byPage({ maxPageSize: 1000 });
+  const pages = listResults({
+    filter,
+    select: ['id', 'status', 'error', 'createdAt', 'completedAt'],
+    abortSignal: options.abortSignal,
+  });
   for await (const page of pages) {
-    for (const row of page) {
-      const { result } = fromTableRow(row);
+    for (const { result } of page) {
       if (result.status !== 'failed') {
         report.stuck.count++;
         if (report.stuck.ids.length < idsPerCode) report.stuck.ids.push(result.id);

@@ -49,7 +49,7 @@ function toEntity(result: ClassificationResult, blob?: BlobRef, claim: UpdateOpt
   const top = result.predictions?.[0];
   const entity: ResultEntity = {
     partitionKey: result.id,
-    rowKey: 'result',
+    rowKey: ROW_KEY,
     id: result.id,
     status: result.status,
     createdAt: result.createdAt,
@@ -79,7 +79,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): ResultR
   const json = <T>(key: string): T | undefined =>
     str(key) === undefined ? undefined : (JSON.parse(str(key)!) as T);
   const result: ClassificationResult = {
-    id: str('id')!,
+    id: str('id') ?? str('partitionKey')!,
     status: str('status') as ClassificationResult['status'],
     source: json('source')!,
     predictions: json('predictions'),
@@ -116,13 +116,15 @@ export interface UpdateOptions {
 }
 
 const table = () => storageClients().table(storageNames.resultsTable);
+/** Every result row's RowKey: one row per partition, the partition being the result id. */
+const ROW_KEY = 'result';
 
 export async function getResult(
   id: string,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<ResultRecord | undefined> {
   try {
-    return fromEntity(await table().getEntity(id, 'result', { abortSignal: options.abortSignal }));
+    return fromEntity(await table().getEntity(id, ROW_KEY, { abortSignal: options.abortSignal }));
   } catch (err) {
     if (isStatus(err, 404)) return undefined;
     throw err;
@@ -154,6 +156,39 @@ export async function updateResult(
   } catch (err) {
     if (isStatus(err, 412) || isStatus(err, 404)) return undefined;
     throw err;
+  }
+}
+
+export interface ListResultsOptions {
+  /** An OData filter over the row's columns (status, createdAt, completedAt, jobId, errorCode, ...). */
+  filter: string;
+  /** Columns to read; the record then holds only those (a partial result). Default: all. */
+  select?: string[];
+  /** Rows per request (the service returns at most 1000). */
+  pageSize?: number;
+  abortSignal?: AbortSignal;
+}
+
+/** The rows a filter matches, one page per yield, decoded like getResult's: no listing is loaded whole. */
+export async function* listResults(options: ListResultsOptions): AsyncGenerator<ResultRecord[]> {
+  const pages = table()
+    .listEntities<Record<string, unknown>>({
+      queryOptions: { filter: options.filter, select: options.select },
+      abortSignal: options.abortSignal,
+    })
+    .byPage({ maxPageSize: options.pageSize ?? 1000 });
+  for await (const page of pages) yield page.map(fromEntity);
+}
+
+/** Deletes a result's row; a row already gone is fine (a retried delete). */
+export async function deleteResultRow(
+  id: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<void> {
+  try {
+    await table().deleteEntity(id, ROW_KEY, { abortSignal: options.abortSignal });
+  } catch (err) {
+    if (!isStatus(err, 404)) throw err;
   }
 }
 

@@ -5,9 +5,9 @@
  * - Result rows (and their JSON blob, and upload bytes if still there) completed more than
  *   RETENTION_DAYS_RESULTS ago, and `awaiting_upload` rows never uploaded within the uploads TTL.
  * Drop-folder originals in `images` are the owner's data and are never deleted; their result
- * expires like any other (the blob trigger's receipt keeps it from being classified again).
+ * expires like any other (Event Grid sends one event per write, so it is not classified again).
  */
-import { fromTableRow } from './tableRows';
+import { listResults } from '../results/resultStore';
 import { cutoff, retentionFromEnv, type RetentionConfig } from './retentionConfig';
 import { deleteStoredRecord } from './deleteResult';
 import { storageClients } from '../storage/clients';
@@ -39,13 +39,10 @@ export async function cleanupExpired(options: CleanupOptions = {}): Promise<Clea
     `(completedAt lt ${odata(resultsBefore)}) or ` +
     `(status eq 'awaiting_upload' and createdAt lt ${odata(uploadsBefore)})`;
   let resultsDeleted = 0;
-  const pages = storageClients()
-    .table(storageNames.resultsTable)
-    .listEntities<Record<string, unknown>>({ queryOptions: { filter }, abortSignal: options.abortSignal })
-    .byPage({ maxPageSize: options.pageSize ?? 500 });
+  const pages = listResults({ filter, pageSize: options.pageSize ?? 500, abortSignal: options.abortSignal });
   for await (const page of pages) {
-    for (const row of page) {
-      await deleteStoredRecord(fromTableRow(row), options);
+    for (const record of page) {
+      await deleteStoredRecord(record, options);
       resultsDeleted++;
     }
   }

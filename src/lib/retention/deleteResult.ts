@@ -6,10 +6,9 @@
  */
 import { ClassifierError } from '../errors';
 import { TERMINAL_STATUSES } from '../results/result';
-import { getResult, resultBlobName, type ResultRecord } from '../results/resultStore';
+import { deleteResultRow, getResult, resultBlobName, type ResultRecord } from '../results/resultStore';
 import { storageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
-import { isStatus } from '../storage/restErrors';
 
 export interface DeleteResultOptions {
   abortSignal?: AbortSignal;
@@ -39,9 +38,6 @@ export async function deleteStoredRecord(
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<void> {
   const { blobs } = storageClients();
-  const ignoreMissing = (err: unknown): void => {
-    if (!isStatus(err, 404)) throw err;
-  };
   const { abortSignal } = options;
   if (record.blob) {
     if (record.blob.container === storageNames.uploadsContainer) {
@@ -59,8 +55,5 @@ export async function deleteStoredRecord(
         .deleteIfExists({ abortSignal });
     }
   }
-  await storageClients()
-    .table(storageNames.resultsTable)
-    .deleteEntity(record.result.id, 'result', { abortSignal })
-    .catch(ignoreMissing);
+  await deleteResultRow(record.result.id, { abortSignal });
 }
