@@ -1,6 +1,6 @@
 /**
  * The local system for benchmarks that go through HTTP: a fresh in-memory Azurite and the app
- * started as `npm start` starts it (src/local/appProcess.ts, so build first), on a free port.
+ * started as `npm start` starts it (src/local/launcher/appProcess.ts, so build first), on a free port.
  *
  *   const app = await startLocalApp();
  *   await fetch(`${app.url}/api/health`);
@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { spawnApp, stopApp } from '../src/local/appProcess';
-import { startAzurite } from '../src/local/azurite';
+import { spawnApp, stopApp } from '../src/local/launcher/appProcess';
+import { startAzurite } from '../src/local/launcher/azurite';
 
 export interface LocalAppOptions {
   /** Extra environment for the app process (e.g. CLASSIFIER_MAX_BYTES). */

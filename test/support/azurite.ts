@@ -1,11 +1,11 @@
 /**
  * Jest helper: one real, in-memory Azurite per test file, started in beforeAll and stopped in
- * afterAll (src/local/azurite.ts does the work).
+ * afterAll (src/local/launcher/azurite.ts does the work).
  *
  *   const azurite = useAzurite();
  *   it('...', () => BlobServiceClient.fromConnectionString(azurite.connectionString));
  */
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
+import { startAzurite, type RunningAzurite } from '../../src/local/launcher/azurite';
 
 export interface AzuriteHandle {
   /** Valid inside tests (after beforeAll). */

@@ -1,6 +1,6 @@
 /**
  * Jest helper: the real local stack for a test file. A fresh Azurite, and the app started
- * exactly as `npm start` starts it (src/local/appProcess.ts; run `npm run build` first, as
+ * exactly as `npm start` starts it (src/local/launcher/appProcess.ts; run `npm run build` first, as
  * `npm test` does), in a child process that tests can kill -9 and restart.
  *
  *   const stack = useLocalStack({ env: { CLASSIFIER_MAX_BYTES: '2000000' } });
@@ -18,8 +18,8 @@ import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { spawnApp, stopApp } from '../../src/local/appProcess';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
+import { spawnApp, stopApp } from '../../src/local/launcher/appProcess';
+import { startAzurite, type RunningAzurite } from '../../src/local/launcher/azurite';
 
 export const MODEL_CACHE_DIR =
   process.env.MODEL_CACHE_DIR ?? path.resolve(__dirname, '../../../shared/models');

@@ -2,9 +2,9 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import * as path from 'path';
-import { startHost, type RunningHost } from '../../src/local/host';
-import { useAzurite } from '../support/azurite';
-import eventGrid from '../fixtures/triggers/eventgrid-blob-created.json';
+import { startHost, type RunningHost } from '../../../src/local/functionsHost/host';
+import { useAzurite } from '../../support/azurite';
+import eventGrid from '../../fixtures/triggers/eventgrid-blob-created.json';
 
 const appRoot = path.join(__dirname, 'fixture');
 const azurite = useAzurite();

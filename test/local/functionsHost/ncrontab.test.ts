@@ -1,4 +1,4 @@
-import { parseNcrontab } from '../../src/local/triggers/ncrontab';
+import { parseNcrontab } from '../../../src/local/functionsHost/triggers/ncrontab';
 
 describe('NCRONTAB schedules', () => {
   const at = (iso: string) => new Date(iso);

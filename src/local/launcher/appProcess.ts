@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../lib/paths';
+import { PROJECT_ROOT } from '../../lib/paths';
 
 export interface AppProcessOptions {
   /** AzureWebJobsStorage for the app. */
@@ -25,7 +25,7 @@ export interface AppProcess {
   url: string;
 }
 
-const START = path.join(PROJECT_ROOT, 'dist/src/local/start.js');
+const START = path.join(PROJECT_ROOT, 'dist/src/local/launcher/start.js');
 
 export async function spawnApp(options: AppProcessOptions): Promise<AppProcess> {
   const args = [START, ...(options.skipModelCheck ? ['--skip-model-check'] : [])];

@@ -1,4 +1,4 @@
-import { parseTimeSpan, toHostConfig } from '../../src/local/hostConfig';
+import { parseTimeSpan, toHostConfig } from '../../../src/local/functionsHost/hostConfig';
 
 describe('host.json settings', () => {
   it('uses the host defaults when host.json says nothing', () => {

@@ -1,4 +1,4 @@
-import { compileRoute, matchRoute } from '../../src/local/http/routes';
+import { compileRoute, matchRoute } from '../../../src/local/functionsHost/http/routes';
 
 describe('route templates', () => {
   it('matches literals case-insensitively and decodes parameters', () => {

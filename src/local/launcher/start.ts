@@ -5,14 +5,14 @@
  * function app on the local host and prints where to go. Ctrl-C stops everything cleanly.
  */
 import path from 'node:path';
-import { configuredManifest } from '../lib/model/manifest';
-import { ensureModelFile } from '../lib/model/modelFile';
-import { PROJECT_ROOT } from '../lib/paths';
-import { allowUploadsFrom, configuredOrigins } from '../lib/storage/blobCors';
-import { ensureStorage } from '../lib/storage/ensureStorage';
-import { blobCreatedSubscriptions } from '../lib/storage/names';
+import { configuredManifest } from '../../lib/model/manifest';
+import { ensureModelFile } from '../../lib/model/modelFile';
+import { PROJECT_ROOT } from '../../lib/paths';
+import { allowUploadsFrom, configuredOrigins } from '../../lib/storage/blobCors';
+import { ensureStorage } from '../../lib/storage/ensureStorage';
+import { blobCreatedSubscriptions } from '../../lib/storage/names';
 import { startAzurite, type RunningAzurite } from './azurite';
-import { startHost } from './host';
+import { startHost } from '../functionsHost/host';
 
 /** Azurite's usual ports, so Storage Explorer and `UseDevelopmentStorage=true` tools find it. */
 const AZURITE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
