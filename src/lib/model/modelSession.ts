@@ -4,12 +4,10 @@
  * inference thread (see inferenceThread.ts for why); `thread: 'main'` keeps it on the calling
  * thread, which is what a one-image-at-a-time loop wants.
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ClassifierError } from '../errors';
-import { PROJECT_ROOT } from '../paths';
+import { compiledEntry } from '../paths';
 import type { InferenceReply, InferenceThreadData, ThreadStatus } from './inferenceProtocol';
 import type { LoadedManifest } from './manifest';
 import { ensureModelFile, type ModelFileOptions } from './modelFile';
@@ -82,11 +80,11 @@ export class ModelSession {
 
 /** The compiled thread entry; from the TypeScript sources (tests) the built copy is used. */
 function threadEntry(): string {
-  const beside = path.join(__dirname, 'inferenceThread.js');
-  if (existsSync(beside)) return beside;
-  const built = path.join(PROJECT_ROOT, 'dist/src/lib/model/inferenceThread.js');
-  if (existsSync(built)) return built;
-  throw new ClassifierError('internal_error', 'The inference thread is not built; run "npm run build".');
+  try {
+    return compiledEntry(__dirname, 'inferenceThread.js');
+  } catch (err) {
+    throw new ClassifierError('internal_error', (err as Error).message);
+  }
 }
 
 async function startThread(

@@ -103,9 +103,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     inflight,
     signal: abort.signal,
     storage: connectionString ? createHostStorageClients(connectionString) : undefined,
-    standInStorage: connectionString
-      ? createHostStorageClients(connectionString, 'eventgrid-standin')
-      : undefined,
+    connectionString,
     hostId: options.hostId ?? defaultHostId(),
     leaseMs: options.leaseMs,
   };

@@ -14,8 +14,8 @@ export interface TriggerContext {
   signal: AbortSignal;
   /** Undefined when no storage connection was given: storage triggers then cannot start. */
   storage?: HostStorageClients;
-  /** The Event Grid stand-in's own clients (its listing is not the host's cost: Event Grid pushes in Azure). */
-  standInStorage?: HostStorageClients;
+  /** The storage connection string (the Event Grid stand-in's lister thread builds its own clients from it). */
+  connectionString?: string;
   /** Identifies this host's state in storage (blob receipts, the internal blob-trigger queue). */
   hostId: string;
   /** Queue lease while a message runs; tests shorten it. */

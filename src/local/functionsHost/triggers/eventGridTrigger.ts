@@ -12,16 +12,20 @@
  *    delivery (the webhook answers 500).
  *  - Flex Consumption caps concurrent HTTP-style invocations per instance (16 by default at
  *    2,048 MB), so at most 16 deliveries run at once here.
- * Changes are found by listing each subscribed container every 250 ms; what was delivered is
- * checkpointed in `azure-webjobs-hosts/eventgrid-standin/<hostId>/<function>.json` (debounced),
+ * Changes are found by listing each subscribed container every 250 ms, on a thread of its own
+ * (triggers/blobLister.ts); what was delivered is checkpointed in `azure-webjobs-hosts/eventgrid-standin/<hostId>/<function>.json` (debounced),
  * so a restart neither loses nor re-floods blobs. The listing and the checkpoint are this
  * stand-in's own cost; in Azure, Event Grid pushes and the app reads nothing to find new blobs.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { invokeFunction } from '../invoke';
 import { sleep } from '../inflight';
 import { typedJson } from '../typedData';
+import { compiledEntry } from '../../../lib/paths';
+import { createHostStorageClients } from '../storage';
+import type { ListedBlob, ListerData, ListerMessage } from './blobLister';
 import type { BoundFunction, TriggerContext } from './context';
 import { requireStorage } from './context';
 
@@ -41,13 +45,6 @@ const HOSTS_CONTAINER = 'azure-webjobs-hosts';
 
 export function retryDelayMs(attempt: number): number {
   return (RETRY_SCHEDULE_S[attempt - 1] ?? 12 * 3600) * 1000;
-}
-
-interface ListedBlob {
-  name: string;
-  etag: string;
-  contentLength: number;
-  contentType?: string;
 }
 
 /**
@@ -109,14 +106,9 @@ class Checkpoint {
     this.#delivered.set(name, etag);
     this.#dirty = true;
   }
-  /** Forgets blobs that no longer exist, so the checkpoint stays the size of the container. */
-  keepOnly(names: Set<string>): void {
-    for (const name of this.#delivered.keys()) {
-      if (!names.has(name)) {
-        this.#delivered.delete(name);
-        this.#dirty = true;
-      }
-    }
+  /** Forgets a blob that no longer exists, so the checkpoint stays the size of the container. */
+  forget(name: string): void {
+    if (this.#delivered.delete(name)) this.#dirty = true;
   }
   async flush(): Promise<void> {
     if (!this.#dirty) return;
@@ -134,13 +126,17 @@ function accountOf(blobs: BlobServiceClient): string {
   return url.pathname.split('/').filter(Boolean)[0] ?? url.hostname.split('.')[0];
 }
 
+type Changes = Extract<ListerMessage, { kind: 'changes' }>;
+
 async function runSubscription(
   ctx: TriggerContext,
   bound: BoundFunction,
   sub: EventGridSubscription,
+  subscribe: (onChanges: (m: Changes) => void) => void,
 ): Promise<void> {
   requireStorage(ctx, `Event Grid trigger "${sub.functionName}"`);
-  const { blobs } = ctx.standInStorage!;
+  // The stand-in's own requests are named as such (its cost is Event Grid's in Azure).
+  const { blobs } = createHostStorageClients(ctx.connectionString!, 'eventgrid-standin');
   const hosts = blobs.getContainerClient(HOSTS_CONTAINER);
   await hosts.createIfNotExists();
   const checkpoint = new Checkpoint(
@@ -197,35 +193,28 @@ async function runSubscription(
       .finally(() => {
         pending.delete(key);
         running.delete(work);
+        pump();
       });
     running.add(work);
   };
 
-  while (!ctx.signal.aborted) {
-    try {
-      if (await container.exists()) {
-        const seen = new Set<string>();
-        for await (const item of container.listBlobsFlat()) {
-          seen.add(item.name);
-          const blob: ListedBlob = {
-            name: item.name,
-            etag: (item.properties.etag ?? '').replace(/"/g, ''),
-            contentLength: item.properties.contentLength ?? 0,
-            contentType: item.properties.contentType,
-          };
-          if (checkpoint.has(blob.name, blob.etag) || pending.has(`${blob.name}@${blob.etag}`)) continue;
-          while (running.size >= MAX_CONCURRENT && !ctx.signal.aborted) await Promise.race(running);
-          start(blob);
-        }
-        checkpoint.keepOnly(new Set([...seen, ...[...pending].map((k) => k.slice(0, k.lastIndexOf('@')))]));
-      }
-      await checkpointIfDue();
-    } catch (err) {
-      ctx.logger.error(
-        `Watching container "${sub.container}" for "${sub.functionName}" failed; retrying.`,
-        err,
-      );
+  // The lister thread finds changes; this loop delivers them, at most MAX_CONCURRENT at a time.
+  const backlog: ListedBlob[] = [];
+  const pump = (): void => {
+    while (running.size < MAX_CONCURRENT && backlog.length > 0) start(backlog.shift()!);
+  };
+  subscribe((m) => {
+    for (const name of m.removed) checkpoint.forget(name);
+    for (const blob of m.changed) {
+      if (!checkpoint.has(blob.name, blob.etag) && !pending.has(`${blob.name}@${blob.etag}`))
+        backlog.push(blob);
     }
+    pump();
+  });
+  while (!ctx.signal.aborted) {
+    await checkpointIfDue().catch((err: unknown) =>
+      ctx.logger.error('Writing the Event Grid stand-in checkpoint failed.', err),
+    );
     await sleep(SCAN_INTERVAL_MS, ctx.signal);
   }
   await Promise.all(running);
@@ -254,7 +243,34 @@ export function startEventGridTriggers(
       );
     }
   }
-  return subscriptions
-    .filter((s) => byName.has(s.functionName))
-    .map((s) => runSubscription(ctx, byName.get(s.functionName)!, s));
+  const active = subscriptions.filter((s) => byName.has(s.functionName));
+  if (active.length === 0) return [];
+  // One lister thread finds the changes of every subscribed container. Changes that arrive
+  // before a subscription has loaded its checkpoint wait for it.
+  const handlers = new Map<string, ((m: Changes) => void)[]>();
+  const early = new Map<string, Changes[]>();
+  const data: ListerData = {
+    connectionString: ctx.connectionString!,
+    containers: [...new Set(active.map((s) => s.container))],
+    intervalMs: SCAN_INTERVAL_MS,
+  };
+  const lister = new Worker(compiledEntry(__dirname, 'blobLister.js'), { workerData: data });
+  lister.on('message', (m: ListerMessage) => {
+    if (m.kind === 'thread')
+      ctx.logger.info(
+        `Event Grid stand-in: watching ${data.containers.map((c) => `"${c}"`).join(', ')} (lister thread ${m.tid ?? '?'}).`,
+      );
+    else if (m.kind === 'error')
+      ctx.logger.error(`Watching container "${m.container}" failed; retrying: ${m.message}`);
+    else if (handlers.has(m.container)) for (const handle of handlers.get(m.container)!) handle(m);
+    else early.set(m.container, [...(early.get(m.container) ?? []), m]);
+  });
+  lister.on('error', (err) => ctx.logger.error("The Event Grid stand-in's lister thread stopped.", err));
+  const runs = active.map((s) =>
+    runSubscription(ctx, byName.get(s.functionName)!, s, (handle) => {
+      handlers.set(s.container, [...(handlers.get(s.container) ?? []), handle]);
+      for (const m of early.get(s.container) ?? []) handle(m);
+    }),
+  );
+  return [Promise.all(runs).then(() => lister.terminate().then(() => undefined))];
 }
