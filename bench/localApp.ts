@@ -7,6 +7,7 @@
  *   const { peakRssMb } = await app.stop();
  */
 import { readFileSync } from 'node:fs';
+import type { UploadTicket } from '../src/lib/uploads/createUpload';
 import { createInterface } from 'node:readline';
 import { spawnApp, stopApp } from '../src/local/launcher/appProcess';
 import { startAzurite } from '../src/local/launcher/azurite';
@@ -104,4 +105,21 @@ export function cpuMsPerImage(before: CpuReading, after: CpuReading, images: num
 export function cpuPerImage(before: CpuReading, after: CpuReading, images: number): string {
   const cpu = cpuMsPerImage(before, after, images);
   return `CPU per image: app ${Math.round(cpu.app)} ms + Azurite ${Math.round(cpu.azurite)} ms (Event Grid stand-in ${Math.round(cpu.standIn)} ms)`;
+}
+
+/** POST /api/uploads, then the PUT to the SAS URL, as the page does; the ticket. */
+export async function postAndPut(baseUrl: string, fileName: string, bytes: Buffer): Promise<UploadTicket> {
+  const res = await fetch(`${baseUrl}/api/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fileName, contentType: 'image/jpeg', size: bytes.length }),
+  });
+  const ticket = (await res.json()) as UploadTicket;
+  const put = await fetch(ticket.uploadUrl, {
+    method: 'PUT',
+    headers: ticket.headers,
+    body: new Uint8Array(bytes),
+  });
+  if (put.status !== 201) throw new Error(`PUT answered ${put.status}`);
+  return ticket;
 }

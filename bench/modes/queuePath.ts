@@ -7,9 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClassificationResult } from '../../src/lib/results/result';
-import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { photoFiles } from '../dataset';
-import { cpuPerImage, startLocalApp } from '../localApp';
+import { cpuPerImage, postAndPut, startLocalApp } from '../localApp';
 import { report, type ModeReport } from '../stats';
 
 const LATENCY_SAMPLES = 30;
@@ -25,18 +24,7 @@ const THROUGHPUT_POLL_MS = 250;
 async function uploadAndWait(baseUrl: string, file: string, firstPollMs: number): Promise<number> {
   const bytes = await readFile(file);
   const started = performance.now();
-  const res = await fetch(`${baseUrl}/api/uploads`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ fileName: path.basename(file), contentType: 'image/jpeg', size: bytes.length }),
-  });
-  const ticket = (await res.json()) as UploadTicket;
-  const put = await fetch(ticket.uploadUrl, {
-    method: 'PUT',
-    headers: ticket.headers,
-    body: new Uint8Array(bytes),
-  });
-  if (put.status !== 201) throw new Error(`PUT answered ${put.status}`);
+  const ticket = await postAndPut(baseUrl, path.basename(file), bytes);
   for (let poll = firstPollMs; ; poll = Math.min(1000, poll * 1.5)) {
     const result = (await (await fetch(ticket.statusUrl)).json()) as ClassificationResult;
     if (result.status === 'succeeded') return performance.now() - started;

@@ -21,9 +21,8 @@ import { TableClient } from '@azure/data-tables';
 import { blobResultId } from '../../src/lib/results/ids';
 import { createStorageClients } from '../../src/lib/storage/clients';
 import { PROJECT_ROOT } from '../../src/lib/paths';
-import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { photoFiles } from '../dataset';
-import { cpuMsPerImage, startLocalApp, type LocalApp } from '../localApp';
+import { cpuMsPerImage, postAndPut, startLocalApp, type LocalApp } from '../localApp';
 import { PRICES } from '../prices';
 import { logMark, tally, type CountedRequest } from '../requestLog';
 import type { ModeReport } from '../stats';
@@ -132,18 +131,7 @@ async function uploads(app: LocalApp, results: TableClient, photos: readonly (re
     Array.from({ length: UPLOAD_CLIENTS }, async () => {
       while (next < photos.length) {
         const [name, bytes] = photos[next++];
-        const res = await fetch(`${app.url}/api/uploads`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ fileName: name, contentType: 'image/jpeg', size: bytes.length }),
-        });
-        const ticket = (await res.json()) as UploadTicket;
-        const put = await fetch(ticket.uploadUrl, {
-          method: 'PUT',
-          headers: ticket.headers,
-          body: new Uint8Array(bytes),
-        });
-        if (put.status !== 201) throw new Error(`PUT answered ${put.status}`);
+        const ticket = await postAndPut(app.url, name, bytes);
         await untilTerminal(results, ticket.id);
         const poll = (await (await fetch(ticket.statusUrl)).json()) as { status: string };
         if (poll.status !== 'succeeded') throw new Error(`${name}: ${poll.status}`);

@@ -34,3 +34,15 @@ export function blobCreatedEvent(facts: EventFacts): EventGridEvent {
     },
   };
 }
+
+/** The nested key structure of a JSON value, for comparing shapes without their values. */
+export function shapeOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shapeOf);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shapeOf(v)])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
+  return typeof value;
+}

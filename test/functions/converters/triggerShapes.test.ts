@@ -11,20 +11,9 @@ import { blobCreatedEvent } from '../../../src/local/functionsHost/triggers/even
 import { newtonsoftDate, queueTriggerMetadata } from '../../../src/local/functionsHost/triggers/queueTrigger';
 import { toHostConfig } from '../../../src/local/functionsHost/hostConfig';
 import eventGrid from '../../fixtures/triggers/eventgrid-blob-created.json';
+import { shapeOf } from '../../support/events';
 import queue from '../../fixtures/triggers/queue-trigger.json';
 import hostJson from '../../../host.json';
-
-/** The nested key structure of a JSON value, for comparing shapes without their values. */
-function shape(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(shape);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.entries(value)
-        .map(([k, v]) => [k, shape(v)])
-        .sort(([a], [b]) => String(a).localeCompare(String(b))),
-    );
-  return typeof value;
-}
 
 describe('Event Grid BlobCreated events', () => {
   it('reads size, ETag, sequencer, content type and path from the published sample', () => {
@@ -67,7 +56,7 @@ describe('Event Grid BlobCreated events', () => {
       },
       '0'.repeat(32),
     );
-    expect(shape(local)).toEqual(shape(eventGrid.event));
+    expect(shapeOf(local)).toEqual(shapeOf(eventGrid.event));
     expect(toBlobCreated(local, 'images')).toMatchObject({
       name: 'a/b.jpg',
       size: 10,

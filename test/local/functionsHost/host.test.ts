@@ -5,6 +5,7 @@ import * as path from 'path';
 import { startHost, type RunningHost } from '../../../src/local/functionsHost/host';
 import { useAzurite } from '../../support/azurite';
 import eventGrid from '../../fixtures/triggers/eventgrid-blob-created.json';
+import { shapeOf } from '../../support/events';
 
 const appRoot = path.join(__dirname, 'fixture');
 const azurite = useAzurite();
@@ -180,7 +181,7 @@ describe('local host Event Grid stand-in (BlobCreated)', () => {
     let host = await start();
     await container().getBlockBlobClient('a/first.txt').uploadData(Buffer.from('first'));
     const first = await waitFor('first.txt', async () => onBlob(await calls(host), 'a/first.txt')[0]);
-    expect(shape(first.event)).toEqual(shape(eventGrid.event));
+    expect(shapeOf(first.event)).toEqual(shapeOf(eventGrid.event));
     expect(first.event).toMatchObject({
       eventType: 'Microsoft.Storage.BlobCreated',
       subject: '/blobServices/default/containers/drop/blobs/a/first.txt',
@@ -233,15 +234,3 @@ describe('local host Event Grid stand-in (BlobCreated)', () => {
     }
   }, 30_000);
 });
-
-/** The nested key structure of a JSON value, for comparing shapes without their values. */
-function shape(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(shape);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.entries(value)
-        .map(([k, v]) => [k, shape(v)])
-        .sort(([x], [y]) => String(x).localeCompare(String(y))),
-    );
-  return typeof value;
-}

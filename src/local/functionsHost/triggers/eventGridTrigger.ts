@@ -36,6 +36,7 @@ export interface EventGridSubscription {
 }
 
 const SCAN_INTERVAL_MS = 250;
+const LISTER_START_DELAY_MS = 1000;
 const CHECKPOINT_INTERVAL_MS = 2000;
 const MAX_CONCURRENT = 16;
 const RETRY_SCHEDULE_S = [10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600];
@@ -254,8 +255,7 @@ export function startEventGridTriggers(
     containers: [...new Set(active.map((s) => s.container))],
     intervalMs: SCAN_INTERVAL_MS,
   };
-  const lister = new Worker(compiledEntry(__dirname, 'blobLister.js'), { workerData: data });
-  lister.on('message', (m: ListerMessage) => {
+  const onMessage = (m: ListerMessage): void => {
     if (m.kind === 'thread')
       ctx.logger.info(
         `Event Grid stand-in: watching ${data.containers.map((c) => `"${c}"`).join(', ')} (lister thread ${m.tid ?? '?'}).`,
@@ -264,13 +264,25 @@ export function startEventGridTriggers(
       ctx.logger.error(`Watching container "${m.container}" failed; retrying: ${m.message}`);
     else if (handlers.has(m.container)) for (const handle of handlers.get(m.container)!) handle(m);
     else early.set(m.container, [...(early.get(m.container) ?? []), m]);
-  });
-  lister.on('error', (err) => ctx.logger.error("The Event Grid stand-in's lister thread stopped.", err));
+  };
+  // The thread starts a moment after the host, so that loading it (a second copy of the storage
+  // SDK) never competes with the app's own start on a small machine.
+  let lister: Worker | undefined;
+  const timer = setTimeout(() => {
+    lister = new Worker(compiledEntry(__dirname, 'blobLister.js'), { workerData: data });
+    lister.on('message', onMessage);
+    lister.on('error', (err) => ctx.logger.error("The Event Grid stand-in's lister thread stopped.", err));
+  }, LISTER_START_DELAY_MS);
   const runs = active.map((s) =>
     runSubscription(ctx, byName.get(s.functionName)!, s, (handle) => {
       handlers.set(s.container, [...(handlers.get(s.container) ?? []), handle]);
       for (const m of early.get(s.container) ?? []) handle(m);
     }),
   );
-  return [Promise.all(runs).then(() => lister.terminate().then(() => undefined))];
+  return [
+    Promise.all(runs).then(async () => {
+      clearTimeout(timer);
+      await lister?.terminate();
+    }),
+  ];
 }
