@@ -1,4 +1,4 @@
-/** Numeric settings from the environment, checked where they are read, with a clear error. */
+/** Settings checked where they are read, with a clear error: numbers from the environment, and host.json's .NET TimeSpans. */
 
 export interface NumberSettingOptions {
   /** Smallest accepted value (default 1 for whole numbers); fractions must be above it (default 0). */
@@ -30,3 +30,12 @@ export const intFromEnv = (
   fallback: number,
   options: Omit<NumberSettingOptions, 'integer'> = {},
 ): number => numberFromEnv(name, fallback, options);
+
+/** A .NET TimeSpan as host.json writes them ("00:00:02", "1.02:00:00", "00:00:00.500"), in milliseconds. */
+export function timeSpanMs(value: string): number {
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?$/.exec(value.trim());
+  if (!m) throw new Error(`Expected a TimeSpan like "00:00:02" in host.json but found "${value}".`);
+  const [, d = '0', h, min, sec, frac = '0'] = m;
+  const seconds = Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(sec);
+  return seconds * 1000 + Math.round(Number(`0.${frac}`) * 1000);
+}

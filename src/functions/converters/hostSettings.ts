@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { timeSpanMs } from '../../lib/env';
 import { PROJECT_ROOT } from '../../lib/paths';
 
 export interface HostSettings {
@@ -26,17 +27,6 @@ export function readHostSettings(file: string = HOST_JSON): HostSettings {
     maxDequeueCount: json.extensions?.queues?.maxDequeueCount ?? 5,
     functionTimeoutMs: json.functionTimeout ? timeSpanMs(json.functionTimeout) : 30 * 60_000,
   };
-}
-
-/** A .NET TimeSpan "hh:mm:ss" (optionally "d." before, ".fff" after) in milliseconds. */
-export function timeSpanMs(value: string): number {
-  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?$/.exec(value.trim());
-  if (!m) throw new Error(`Expected a TimeSpan like "00:05:00" in host.json but found "${value}".`);
-  const [, d = '0', h, min, s, frac = '0'] = m;
-  return (
-    (Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s)) * 1000 +
-    Math.round(Number(`0.${frac}`) * 1000)
-  );
 }
 
 let cached: HostSettings | undefined;

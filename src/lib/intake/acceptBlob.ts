@@ -92,7 +92,6 @@ export async function acceptBlob(
       await handOff(Math.max(1, (Date.parse(done.leaseUntil) - Date.now()) / 1000 + 1));
       return { id, outcome: 'handed_off' };
     }
-    if (done.outcome === 'skipped') return { id, outcome: 'ignored' };
     return { id, outcome: done.outcome };
   } catch (err) {
     const error = toClassifierError(err);

@@ -27,7 +27,10 @@ export interface ProcessBlobOptions extends WorkOptions {
   queueOnly?: boolean;
 }
 
-export async function processBlob(work: BlobWork, options: ProcessBlobOptions): Promise<WorkOutcome> {
+/** What can become of drop-folder or upload work (only job images are ever skipped). */
+export type BlobOutcome = Exclude<WorkOutcome, { outcome: 'skipped' }>;
+
+export async function processBlob(work: BlobWork, options: ProcessBlobOptions): Promise<BlobOutcome> {
   const upload = work.blob.container === storageNames.uploadsContainer;
   const claim = await claimBlob(work, { ...options, readFirst: upload });
   if (claim.kind === 'superseded') return { outcome: 'superseded' };

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'fs/promises';
 import * as path from 'path';
+import { timeSpanMs } from '../../lib/env';
 
 export interface QueuesConfig {
   batchSize: number;
@@ -26,15 +27,11 @@ export interface HostConfig {
   functions?: string[];
 }
 
-/** Parses a .NET TimeSpan ("00:00:02", "1.02:00:00", "00:00:00.500") or a number of milliseconds. */
+/** A .NET TimeSpan (see lib/env.ts) or a number of milliseconds; `fallbackMs` when absent. */
 export function parseTimeSpan(value: unknown, fallbackMs: number): number {
   if (typeof value === 'number') return value;
   if (typeof value !== 'string') return fallbackMs;
-  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?$/.exec(value.trim());
-  if (!m) throw new Error(`Expected a TimeSpan like "00:00:02" in host.json but found "${value}".`);
-  const [, d = '0', h, min, s, frac = '0'] = m;
-  const seconds = Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s);
-  return seconds * 1000 + Math.round(Number(`0.${frac}`) * 1000);
+  return timeSpanMs(value);
 }
 
 type Json = Record<string, unknown>;

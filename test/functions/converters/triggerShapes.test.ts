@@ -5,7 +5,8 @@
  */
 import { InvocationContext } from '@azure/functions';
 import { toBlobCreated } from '../../../src/functions/converters/blobCreatedEvent';
-import { readHostSettings, timeSpanMs } from '../../../src/functions/converters/hostSettings';
+import { readHostSettings } from '../../../src/functions/converters/hostSettings';
+import { timeSpanMs } from '../../../src/lib/env';
 import { toDeliveryInfo } from '../../../src/functions/converters/queueDelivery';
 import { blobCreatedEvent } from '../../../src/local/functionsHost/triggers/eventGridTrigger';
 import { newtonsoftDate, queueTriggerMetadata } from '../../../src/local/functionsHost/triggers/queueTrigger';
