@@ -4,17 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventGridEvent } from '@azure/functions';
+import type { BlobCreated } from '../../src/lib/intake/acceptBlob';
 import eventGridFixture from '../fixtures/triggers/eventgrid-blob-created.json';
 
-export interface EventFacts {
-  container: string;
-  name: string;
-  etag: string;
-  size: number;
-  contentType?: string;
-  sequencer?: string;
+/** The facts a BlobCreated event states (the domain's own type), and the event id to use. */
+export type EventFacts = Pick<
+  BlobCreated,
+  'container' | 'name' | 'etag' | 'size' | 'contentType' | 'sequencer'
+> & {
   id?: string;
-}
+};
 
 /** The published BlobCreated sample with this blob's facts. */
 export function blobCreatedEvent(facts: EventFacts): EventGridEvent {

@@ -25,6 +25,8 @@ import { queueMsSince, type BlobWork, type WorkOptions, type WorkOutcome } from 
 export interface ProcessBlobOptions extends WorkOptions {
   /** Only record the version as `queued`: the caller hands the work to the queue (the model is not loaded). */
   queueOnly?: boolean;
+  /** The row most likely exists (work handed over by intake): read it first instead of trying a create. */
+  rowExists?: boolean;
 }
 
 /** What can become of drop-folder or upload work (only job images are ever skipped). */
@@ -32,7 +34,7 @@ export type BlobOutcome = Exclude<WorkOutcome, { outcome: 'skipped' }>;
 
 export async function processBlob(work: BlobWork, options: ProcessBlobOptions): Promise<BlobOutcome> {
   const upload = work.blob.container === storageNames.uploadsContainer;
-  const claim = await claimBlob(work, { ...options, readFirst: upload });
+  const claim = await claimBlob(work, { ...options, readFirst: upload || options.rowExists === true });
   if (claim.kind === 'superseded') return { outcome: 'superseded' };
   if (claim.kind === 'busy') return { outcome: 'busy', leaseUntil: claim.leaseUntil };
   if (claim.kind === 'duplicate') {

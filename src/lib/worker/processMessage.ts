@@ -85,7 +85,8 @@ async function processBlobMessage(
     return outcome({ outcome: 'checked' });
   }
   try {
-    const done = await processBlob(work, options);
+    // Intake has nearly always written the row before handing over: read first (a missing row is still created).
+    const done = await processBlob(work, { ...options, rowExists: true });
     if (done.outcome === 'busy') {
       // Another delivery holds the claim: look again when its lease ends (not an attempt).
       const delaySeconds = (Date.parse(done.leaseUntil) - Date.now()) / 1000 + 1;
