@@ -1,9 +1,10 @@
 /** The `classify` command as users run it: a child process, real files, exit codes. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { PHOTOS } from '../support/images';
 
 const BIN = path.resolve(__dirname, '../../bin/classify.js');
@@ -84,6 +85,22 @@ describe('npx classify', () => {
     const run = await classify(...args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+
+  it('classifies a few hundred files named one by one, as a shell glob names them', async () => {
+    // About 40 kB of arguments: onnxruntime's telemetry ran regexes over the command line
+    // and overflowed the inference thread's stack (a segfault before any result).
+    const deep = path.join(dir, 'a-folder-with-a-long-name-'.repeat(6));
+    mkdirSync(deep);
+    const files = Array.from({ length: 250 }, (_, i) => path.join(deep, `tiny-${i}.png`));
+    const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
+    for (const f of files) writeFileSync(f, tiny);
+    const run = await classify(...files, '--jsonl', '--top', '1');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(files.length);
   });
 
   it('prints help and exits 0', async () => {

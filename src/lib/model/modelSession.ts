@@ -35,6 +35,7 @@ export class ModelSession {
 
   /** Verifies (or downloads) the weights, creates the session and runs one warm-up pass. */
   static async create(manifest: LoadedManifest, options: ModelSessionOptions = {}): Promise<ModelSession> {
+    disableOrtTelemetry();
     const modelPath = await ensureModelFile(manifest, options);
     const data: InferenceThreadData = {
       manifest: { input: manifest.input, output: manifest.output, preprocessing: manifest.preprocessing },
@@ -76,6 +77,20 @@ export class ModelSession {
   get sha256(): string {
     return this.manifest.sha256;
   }
+}
+
+/**
+ * onnxruntime 1.2x+ on Linux starts a telemetry logger with each environment: it reads
+ * /etc/machine-id and /proc/self/cmdline, matches them with libstdc++ regexes that backtrack
+ * on the stack, and would upload over HTTPS. A long command line (`npx classify` over a few
+ * hundred files named by the shell) overflows the stack there: a segfault before the first
+ * image, on the inference thread's 4 MB stack from about 20 kB of arguments. Its documented
+ * switch, read with getenv when the environment is created, turns all of it off; it is set
+ * here, on the thread that starts the inference thread, since a worker's process.env is a copy
+ * that never reaches getenv. An explicit setting of the user's is kept.
+ */
+function disableOrtTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
 }
 
 /** The compiled thread entry; from the TypeScript sources (tests) the built copy is used. */
