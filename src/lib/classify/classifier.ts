@@ -34,7 +34,12 @@ export interface ClassifyInput {
   contentType?: string;
   /** How many predictions to keep (default 5). */
   top?: number;
+  /** The bytes' sha256 (hex) when the caller has computed it already. */
+  sha256?: string;
 }
+
+/** The sha256 (hex) of an image's bytes, as `source.sha256` and the content index hold it. */
+export const sha256Of = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 export const DEFAULT_TOP = 5;
 
@@ -74,7 +79,7 @@ export class Classifier {
       source: {
         name: input.name,
         bytes: bytes.length,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sha256: input.sha256 ?? sha256Of(bytes),
       },
       model: this.model,
       timings,

@@ -2,7 +2,6 @@
  * Idempotency by content for the worker: after download, before decode, a result for bytes
  * this model already classified is built from the stored prediction and says `reused: true`.
  */
-import { createHash } from 'node:crypto';
 import { zeroTimings, type ClassificationResult } from '../results/result';
 import { findKnownContent, rememberContent, type ModelKey } from './contentIndex';
 
@@ -11,13 +10,18 @@ export interface ReuseOptions {
   abortSignal?: AbortSignal;
 }
 
+/** The bytes read: their length and sha256. */
+export interface ContentKey {
+  bytes: number;
+  sha256: string;
+}
+
 /** The reused result for these bytes (its own timings zero), or undefined when they must be classified. */
 export async function reusedResult(
   base: ClassificationResult,
-  bytes: Buffer,
+  { bytes, sha256 }: ContentKey,
   options: ReuseOptions,
 ): Promise<ClassificationResult | undefined> {
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const known = await findKnownContent(sha256, options.model, { abortSignal: options.abortSignal });
   if (!known) return undefined;
   const { error: _e, ...rest } = base;
@@ -26,7 +30,7 @@ export async function reusedResult(
     status: 'succeeded',
     source: {
       ...base.source,
-      bytes: bytes.length,
+      bytes,
       sha256,
       contentType: known.contentType ?? base.source.contentType,
       width: known.width,

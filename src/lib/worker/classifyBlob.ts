@@ -4,7 +4,7 @@
  * classified. Bad bytes are a `failed` result; storage and runtime faults are thrown
  * (retryable); a blob rewritten since its event is `superseded`.
  */
-import { sharedClassifier } from '../classify/classifier';
+import { sha256Of, sharedClassifier } from '../classify/classifier';
 import { reusedResult } from '../content/reuse';
 import { checkBytes } from '../decode/validate';
 import type { DecodeLimits } from '../decode/limits';
@@ -51,11 +51,13 @@ export async function classifyBlob(
   }
   const before = { queueMs: options.queueMs, downloadMs: performance.now() - started };
   const classifier = await sharedClassifier();
+  // Hashed once: the content-index lookup and the result's source.sha256 share it.
+  const sha256 = sha256Of(image.bytes);
   const reused = options.reuse
-    ? await reusedResult(base, image.bytes, { model: classifier.model })
+    ? await reusedResult(base, { bytes: image.bytes.length, sha256 }, { model: classifier.model })
     : undefined;
   if (reused) return { result: withTimeBefore(reused, before), etag: image.etag };
-  const fresh = await classifier.classify(image.bytes, { id: base.id, name: base.source.name });
+  const fresh = await classifier.classify(image.bytes, { id: base.id, name: base.source.name, sha256 });
   const result: ClassificationResult = {
     ...fresh,
     source: { ...base.source, ...fresh.source, name: base.source.name },
