@@ -33,14 +33,27 @@ export const recorderStats = { transactions: 0, etagConflicts: 0, duplicates: 0 
 
 /** Resolves once the result is counted in its job (or was already). */
 export function recordJobOutcome(result: ClassificationResult): Promise<void> {
-  const jobId = result.jobId;
-  if (!jobId) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const list = waiting.get(jobId) ?? [];
-    list.push({ result, settle: (err) => (err ? reject(err) : resolve()) });
-    waiting.set(jobId, list);
-    if (!flushing.has(jobId)) void flush(jobId);
-  });
+  return recordJobOutcomes([result]);
+}
+
+/**
+ * Resolves once every result is counted in its job (or was already). Results given together
+ * go in one transaction per job when none is in flight: a job message's images are counted
+ * at once, not one transaction each.
+ */
+export function recordJobOutcomes(results: readonly ClassificationResult[]): Promise<void> {
+  const inJobs = results.filter((r): r is ClassificationResult & { jobId: string } => !!r.jobId);
+  const counted = inJobs.map(
+    (result) =>
+      new Promise<void>((resolve, reject) => {
+        const jobId = result.jobId;
+        const list = waiting.get(jobId) ?? [];
+        list.push({ result, settle: (err) => (err ? reject(err) : resolve()) });
+        waiting.set(jobId, list);
+      }),
+  );
+  for (const jobId of new Set(inJobs.map((r) => r.jobId))) if (!flushing.has(jobId)) void flush(jobId);
+  return Promise.all(counted).then(() => undefined);
 }
 
 async function flush(jobId: string): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * One image of a bulk job (listed from a container prefix): read it once, classify (or reuse
- * the prediction for the same bytes), create its terminal row, count it into the job. No
+ * the prediction for the same bytes), create its terminal row, and give back what its job must
+ * count (the caller counts a message's images in one transaction). No
  * claim and no per-image JSON blob: the job's partition and exports hold its results, and the
  * row is created only once it is terminal, so a redelivery that loses the race (409) counts the
  * stored result instead of its own. This keeps a job image at about five storage requests.
@@ -8,7 +9,6 @@
 import { rememberContent } from '../content/reuse';
 import { ClassifierError } from '../errors';
 import { jobStopped } from '../jobs/jobStatusCache';
-import { recordJobOutcome } from '../jobs/recordOutcome';
 import { asFailed, TERMINAL_STATUSES, type ClassificationResult } from '../results/result';
 import { createResult, getResult, updateResult, type BlobRef } from '../results/resultStore';
 import { newBlobResult } from './claim';
@@ -16,8 +16,14 @@ import { classifyBlob } from './classifyBlob';
 import { gaveUp } from './processBlob';
 import { queueMsSince, type BlobWork, type WorkOptions, type WorkOutcome } from './work';
 
-export async function processJobImage(work: BlobWork, options: WorkOptions): Promise<WorkOutcome> {
-  if (work.jobId && (await jobStopped(work.jobId))) return { outcome: 'skipped' };
+export interface JobImageDone {
+  done: WorkOutcome;
+  /** The terminal result to count into the job: this attempt's, or the one a duplicate found. */
+  count?: ClassificationResult;
+}
+
+export async function processJobImage(work: BlobWork, options: WorkOptions): Promise<JobImageDone> {
+  if (work.jobId && (await jobStopped(work.jobId))) return { done: { outcome: 'skipped' } };
   const done = await classifyBlob(jobImageResult(work), work.blob, {
     limits: options.limits,
     reuse: true,
@@ -29,17 +35,19 @@ export async function processJobImage(work: BlobWork, options: WorkOptions): Pro
     throw new ClassifierError('internal_error', result.error.message, { retryable: true });
   }
   const stored = await store(result, { ...work.blob, etag: done.etag });
-  await recordJobOutcome(stored);
   // Another delivery of the same message stored its result first: this one was a duplicate.
-  if (stored !== result) return { outcome: 'duplicate' };
+  if (stored !== result) return { done: { outcome: 'duplicate' }, count: stored };
   await rememberContent(result).catch(() => undefined);
-  return { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result };
+  return { done: { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result }, count: result };
 }
 
-/** The terminal row of a job image that ran out of attempts, unless one exists already. */
-export async function markJobImageFailed(work: BlobWork, err: unknown, attempts: number): Promise<void> {
-  const failed = asFailed(jobImageResult(work), gaveUp(err, attempts));
-  await recordJobOutcome(await store(failed, work.blob));
+/** The terminal row of a job image that ran out of attempts, unless one exists already; the result to count. */
+export async function markJobImageFailed(
+  work: BlobWork,
+  err: unknown,
+  attempts: number,
+): Promise<ClassificationResult> {
+  return store(asFailed(jobImageResult(work), gaveUp(err, attempts)), work.blob);
 }
 
 /** Creates the terminal row; a terminal row already there wins (a duplicate delivery), a reset one (replay) is replaced. */

@@ -1,7 +1,7 @@
 /**
  * The queue worker: one `classify` message in, terminal results out. A message is either work
  * the intake handed over (processBlob, with the claim the event took) or images of a bulk job
- * (processJobImage, one after another). Bad images fail on the first attempt; only
+ * (processJobImage, one after another, counted into the job together). Bad images fail on the first attempt; only
  * `internal_error` is thrown back to the queue for a retry.
  *
  * The last attempt must end in a recorded failure even when it never returns: the real host
@@ -11,14 +11,14 @@
  * becomes visible once the attempt is surely over (functionTimeout later); it records the
  * failure of whatever is still not terminal, and costs nothing else.
  */
-import { recordJobOutcome } from '../jobs/recordOutcome';
+import { recordJobOutcomes } from '../jobs/recordOutcome';
 import {
   enqueueClassify,
   type BlobMessage,
   type ClassifyMessage,
   type JobImagesMessage,
 } from '../queue/classifyMessage';
-import { TERMINAL_STATUSES } from '../results/result';
+import { TERMINAL_STATUSES, type ClassificationResult } from '../results/result';
 import { getResult } from '../results/resultStore';
 import { markBlobFailed, processBlob } from './processBlob';
 import { markJobImageFailed, processJobImage } from './processJobImage';
@@ -99,13 +99,18 @@ async function processBlobMessage(
   }
 }
 
-/** The images of a job message, one after another; a retryable fault of any is the message's, after the rest are done. */
+/**
+ * The images of a job message, one after another, then counted into the job together (one
+ * transaction, not one per image); a retryable fault of any is the message's, after the rest
+ * are done and counted.
+ */
 async function processJobMessage(
   message: JobImagesMessage,
   delivery: DeliveryInfo,
   options: WorkOptions,
 ): Promise<ImageOutcome[]> {
   const outcomes: ImageOutcome[] = [];
+  const toCount: ClassificationResult[] = [];
   let failure: Error | undefined;
   for (const image of message.images) {
     const work = jobImageWork(message, image);
@@ -113,10 +118,12 @@ async function processJobMessage(
       outcomes.push({ resultId: image.resultId, blob: image.blob, done });
     try {
       if (message.check) {
-        await markJobImageFailed(
-          work,
-          new Error('the last attempt did not finish (crashed or timed out)'),
-          delivery.dequeueCount,
+        toCount.push(
+          await markJobImageFailed(
+            work,
+            new Error('the last attempt did not finish (crashed or timed out)'),
+            delivery.dequeueCount,
+          ),
         );
         push({ outcome: 'checked' });
         continue;
@@ -124,16 +131,19 @@ async function processJobMessage(
       // A retry finds the images an earlier attempt finished: count them (idempotent), do not redo them.
       const stored = delivery.dequeueCount > 1 ? await getResult(work.id) : undefined;
       if (stored && TERMINAL_STATUSES.includes(stored.result.status)) {
-        await recordJobOutcome(stored.result);
+        toCount.push(stored.result);
         push({ outcome: 'duplicate' });
         continue;
       }
-      push(await processJobImage(work, options));
+      const { done, count } = await processJobImage(work, options);
+      if (count) toCount.push(count);
+      push(done);
     } catch (err) {
-      if (options.lastAttempt) await markJobImageFailed(work, err, delivery.dequeueCount);
+      if (options.lastAttempt) toCount.push(await markJobImageFailed(work, err, delivery.dequeueCount));
       failure ??= toClassifierError(err);
     }
   }
+  await recordJobOutcomes(toCount);
   if (failure) throw failure;
   return outcomes;
 }

@@ -22,6 +22,10 @@ import { eventually, useLocalStack } from '../../support/stack';
 import { jobEnded, jobResults, parseJsonl, startJob } from '../../jobs/jobApi';
 import { deleteResult } from '../../../src/lib/retention/deleteResult';
 import { TERMINAL_STATUSES as TERMINAL } from '../../../src/lib/results/result';
+import { jobImageResultId, newJobId } from '../../../src/lib/jobs/job';
+import { createJob as insertJob, getJob } from '../../../src/lib/jobs/jobStore';
+import { recorderStats } from '../../../src/lib/jobs/recordOutcome';
+import type { JobImagesMessage } from '../../../src/lib/queue/classifyMessage';
 
 const stack = useLocalStack();
 const HAND = 'handdriven';
@@ -199,4 +203,45 @@ describe('jobs', () => {
       expect(response.status).toBe(400);
     },
   );
+
+  it("counts a job message's images into the job in one transaction, not one per image", async () => {
+    const jobId = newJobId();
+    const names = ['chelsea.png', 'coffee.png', 'rocket.jpg', 'astronaut.png'].flatMap((f) => [
+      `${jobId}/a-${f}`,
+      `${jobId}/b-${f}`,
+    ]);
+    for (const name of names) await version(name, img.photo(name.split('-').pop()!));
+    await insertJob({
+      id: jobId,
+      kind: 'listing',
+      container: HAND,
+      prefix: `${jobId}/`,
+      dryRun: false,
+      pageSize: 100,
+      status: 'running',
+      total: names.length,
+      succeeded: 0,
+      failed: 0,
+      reused: 0,
+      listedPages: 1,
+      listingComplete: true,
+      startedAt: new Date().toISOString(),
+    });
+    const before = recorderStats.transactions;
+    const message: JobImagesMessage = {
+      kind: 'job',
+      jobId,
+      container: HAND,
+      images: names.map((blob) => ({ resultId: jobImageResultId(jobId, HAND, blob), blob })),
+      enqueuedAt: new Date().toISOString(),
+    };
+    const outcomes = await processMessage(
+      message,
+      { messageId: 'm-1', dequeueCount: 1, maxDequeueCount: 5 },
+      { ...options(), watchdogDelaySeconds: 60 },
+    );
+    expect(outcomes.map((o) => o.done.outcome)).toEqual(names.map(() => 'succeeded'));
+    expect(recorderStats.transactions - before).toBe(1);
+    expect((await getJob(jobId))!.job).toMatchObject({ status: 'succeeded', succeeded: names.length });
+  });
 });
