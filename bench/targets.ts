@@ -48,10 +48,10 @@ export function checkTargets(reports: ModeReport[]): string[] {
       ['job', 'bulk job'],
       ['drop', 'drop folder'],
     ] as const) {
-      const r = requests[`${key}AppCpuMsPerImage`] / requests.cliCpuMsPerImage;
+      const r = requests[`${key}AppCpuMsPerImage`] / requests[`${key}CliCpuMsPerImage`];
       check(`${label}: app CPU per image at most 1.4x the CLI's (issue 14)`, r <= 1.4, `${r.toFixed(2)}x`);
     }
-    const jobs = requests.jobImagesPerSecond / requests.cliImagesPerSecond;
+    const jobs = requests.jobImagesPerSecond / requests.jobCliImagesPerSecond;
     check('bulk job throughput at least 0.5x the CLI (issue 14)', jobs >= 0.5, `${jobs.toFixed(2)}x`);
   }
   const rss = reports.filter((r) => r.key !== 'seed' && Number.isFinite(r.peakRssMb)).map((r) => r.peakRssMb);
