@@ -165,6 +165,9 @@ module api 'app/api.bicep' = {
       // The remote build's npm may ignore package.json allowScripts: skip onnxruntime-node's
       // optional CUDA download there too (the CPU binaries ship in the npm package).
       ONNXRUNTIME_NODE_INSTALL: 'skip'
+      // onnxruntime's own telemetry off (the app sets it too): it reads the machine id and
+      // command line and uploads over HTTPS; see src/lib/model/modelSession.ts.
+      ORT_DISABLE_TELEMETRY: '1'
     }
   }
 }
