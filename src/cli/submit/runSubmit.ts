@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { mapLimit } from '../../lib/concurrency';
 import { limitsFromEnv } from '../../lib/decode/limits';
 import type { ClassificationResult } from '../../lib/results/result';
 import { startProgress, type Progress } from '../progress';
@@ -19,7 +20,7 @@ import {
   putBlob,
   requestUpload,
   type ApiOptions,
-} from './api';
+} from '../apiClient';
 import { inspectFile, type LocalFile } from './localFiles';
 import { loadState, saveState, type SubmitState } from './state';
 import { writeResults } from './writeResults';
@@ -183,19 +184,6 @@ const countFailed = (locals: LocalFile[], state: SubmitState): number =>
 
 function uniqueBySha(files: LocalFile[]): LocalFile[] {
   return [...new Map(files.map((f) => [f.sha256, f])).values()];
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 export const defaultStateFile = (out: string | undefined, dir: string, api: string): string =>

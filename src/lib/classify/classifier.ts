@@ -16,7 +16,7 @@ import { loadManifest } from '../model/manifest';
 import { ModelSession, type ModelSessionOptions } from '../model/modelSession';
 import { topK, zeroTimings, type ClassificationResult } from '../results/result';
 import { InferenceBatcher, type InferenceBatcherOptions } from './inferenceBatcher';
-import { Semaphore } from './semaphore';
+import { Semaphore } from '../concurrency';
 
 export interface ClassifierOptions extends ModelSessionOptions, InferenceBatcherOptions {
   /** Manifest id or path (default: CLASSIFIER_MODEL or mobilenetv2-12-int8). */
