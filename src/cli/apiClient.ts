@@ -1,10 +1,26 @@
 /**
- * The few HTTP calls `classify submit` makes, with the contract's error JSON turned into
- * readable errors. `--key` goes out as `x-functions-key` on the jobs routes (function-level
- * auth in Azure); uploads and results are anonymous.
+ * The one client the CLI talks to a running app with (`submit`, `replay-poison`): `--api`
+ * checked once, the contract's error JSON turned into readable errors. `--key` goes out as
+ * `x-functions-key` on the routes that need it in Azure (jobs, admin); uploads are anonymous.
  */
-import type { JobView } from '../../lib/jobs/job';
-import type { UploadTicket } from '../../lib/uploads/createUpload';
+import type { JobView } from '../lib/jobs/job';
+import type { UploadTicket } from '../lib/uploads/createUpload';
+import { UsageError } from './usageError';
+
+export const DEFAULT_API = 'http://localhost:7071';
+
+/** `--api` as given: an http(s) URL, returned without a trailing slash. */
+export function parseApi(raw: string = DEFAULT_API): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--api must be the app's URL, such as ${DEFAULT_API}; got "${raw}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--api must be an http(s) URL, got "${raw}".`);
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
 
 export interface ApiOptions {
   /** Base URL of the app, e.g. http://localhost:7071. */
@@ -49,6 +65,7 @@ async function call(
   }
   if (response.ok) return response;
   const text = await response.text();
+  const hint = response.status === 401 && !options.key ? ' (give the function key with --key)' : '';
   let error: { code?: string; message?: string } = {};
   try {
     error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
@@ -58,7 +75,7 @@ async function call(
   throw new ApiError(
     response.status,
     error.code ?? String(response.status),
-    `${method} ${path} answered ${response.status}${error.message ? `: ${error.message}` : ''}`,
+    `${method} ${path} answered ${response.status}${error.message ? `: ${error.message}` : ''}${hint}`,
   );
 }
 
@@ -98,6 +115,14 @@ export async function putBlob(ticket: UploadTicket, bytes: Buffer): Promise<void
       `PUT to the upload URL answered ${response.status}.`,
     );
 }
+
+/** POST /api/admin/replay-poison: what was replayed, dropped or left. */
+export const replayPoison = async (o: ApiOptions, max?: number): Promise<unknown> =>
+  (await (await call(o, 'POST', `/api/admin/replay-poison${max ? `?max=${max}` : ''}`)).json()) as unknown;
+
+/** GET /api/admin/failures: failed results by error code (up to `ids` ids each), stuck rows, poison counts. */
+export const failureReport = async (o: ApiOptions, ids: number): Promise<unknown> =>
+  (await (await call(o, 'GET', `/api/admin/failures?ids=${ids}`)).json()) as unknown;
 
 /** The job's results, one JSON line at a time, read as the response streams in. */
 export async function* jobResultLines(o: ApiOptions, id: string): AsyncGenerator<string, void> {

@@ -5,7 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { ClassifierError } from '../lib/errors';
+import { ApiError } from './apiClient';
 import { loadManifest } from '../lib/model/manifest';
+import { parseNumber } from '../lib/numbers';
 import { classifyCommand } from './classifyCommand';
 import { replayPoisonCommand } from './replayPoisonCommand';
 import { submitCommand } from './submitCommand';
@@ -46,7 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`classify: ${(err as Error).message}\nRun "npx classify --help" for usage.\n`);
       return 2;
     }
-    const message = err instanceof ClassifierError ? err.message : ((err as Error).stack ?? String(err));
+    const expected = err instanceof ClassifierError || err instanceof ApiError;
+    const message = expected ? err.message : ((err as Error).stack ?? String(err));
     process.stderr.write(`classify: ${message}\n`);
     return 1;
   }
@@ -96,9 +99,5 @@ function checkModel(model: string): void {
 
 export function parseTop(raw: string | undefined): number {
   if (raw === undefined) return 5;
-  const top = Number(raw);
-  if (!Number.isInteger(top) || top < 1 || top > 1000) {
-    throw new UsageError(`--top must be a whole number from 1 to 1000, got "${raw}".`);
-  }
-  return top;
+  return parseNumber(raw, '--top', { min: 1, max: 1000 }, (message) => new UsageError(message));
 }

@@ -7,11 +7,10 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseApi } from './apiClient';
 import { expandInputs } from './inputs';
 import { defaultStateFile, runSubmit } from './submit/runSubmit';
 import { UsageError } from './usageError';
-
-const DEFAULT_API = 'http://localhost:7071';
 
 export async function submitCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,7 +31,7 @@ export async function submitCommand(argv: string[]): Promise<number> {
   const dir = positionals[0];
   if (!(await stat(dir).catch(() => undefined))?.isDirectory())
     throw new UsageError(`Not a directory: ${dir}`);
-  const api = parseApi(values.api ?? DEFAULT_API);
+  const api = parseApi(values.api);
   const stateFile = defaultStateFile(values.out, dir, api);
   // An output file kept inside the folder is not an input of the next run.
   const own = new Set([stateFile, values.out].filter((f) => f !== undefined).map((f) => path.resolve(f)));
@@ -49,16 +48,4 @@ export async function submitCommand(argv: string[]): Promise<number> {
       `${summary.jobId ? ` in job ${summary.jobId}` : ''}; results in ${summary.out}\n`,
   );
   return summary.failed > 0 ? 1 : 0;
-}
-
-function parseApi(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`--api must be the app's URL, such as ${DEFAULT_API}; got "${raw}".`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`--api must be an http(s) URL, got "${raw}".`);
-  return url.origin + url.pathname.replace(/\/+$/, '');
 }

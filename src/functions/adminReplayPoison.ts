@@ -1,6 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { replayPoison } from '../lib/admin/replayPoison';
-import { ClassifierError } from '../lib/errors';
+import { badRequest } from '../lib/errors';
+import { MAX_REPLAY } from '../lib/admin/replayPoison';
+import { parseNumber } from '../lib/numbers';
 import { errorResponse, json } from '../lib/http/responses';
 
 /**
@@ -12,23 +14,17 @@ export async function adminReplayPoison(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const raw = request.query.get('max');
-  const max = raw === null ? undefined : Number(raw);
-  if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100_000))
-    return errorResponse(
-      new ClassifierError(
-        'bad_request',
-        `"max" must be a whole number from 1 to 100000, got "${raw?.slice(0, 20)}".`,
-      ),
-    );
   try {
+    const max = raw === null ? undefined : parseNumber(raw, 'max', { min: 1, max: MAX_REPLAY }, badRequest);
     const outcome = await replayPoison({ max });
     context.log(
       `replay-poison: ${outcome.replayed.length} replayed, ${outcome.dropped.length} dropped, ${outcome.unreadable} unreadable`,
     );
     return json(200, outcome);
   } catch (err) {
-    context.error('replay-poison failed', err);
-    return errorResponse(err);
+    const answer = errorResponse(err);
+    if (answer.status === 500) context.error('replay-poison failed', err);
+    return answer;
   }
 }
 

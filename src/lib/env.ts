@@ -1,28 +1,13 @@
 /** Settings checked where they are read, with a clear error: numbers from the environment, and host.json's .NET TimeSpans. */
+import { parseNumber, type NumberOptions } from './numbers';
 
-export interface NumberSettingOptions {
-  /** Smallest accepted value (default 1 for whole numbers); fractions must be above it (default 0). */
-  min?: number;
-  max?: number;
-  /** Whole numbers only (default true). */
-  integer?: boolean;
-}
+export type NumberSettingOptions = Omit<NumberOptions, 'text'>;
 
+/** A number setting, or `fallback` when unset; a bad value stops the start with the setting's name. */
 export function numberFromEnv(name: string, fallback: number, options: NumberSettingOptions = {}): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  const integer = options.integer ?? true;
-  const min = options.min ?? (integer ? 1 : 0);
-  const max = options.max ?? Number.MAX_SAFE_INTEGER;
-  const inRange = integer ? value >= min : value > min; // fractions: strictly above min (0: positive)
-  if (!Number.isFinite(value) || (integer && !Number.isSafeInteger(value)) || !inRange || value > max) {
-    const expected = integer
-      ? `a whole number of at least ${min}${options.max === undefined ? '' : ` and at most ${max}`}`
-      : `a positive number${min === 0 ? '' : ` above ${min}`}`;
-    throw new Error(`${name} must be ${expected}, got "${raw}".`);
-  }
-  return value;
+  return parseNumber(raw, name, options, (message) => new Error(`${message} Fix or unset ${name}.`));
 }
 
 export const intFromEnv = (

@@ -42,6 +42,9 @@ export class ClassifierError extends Error {
   }
 }
 
+/** A `bad_request` (400): what a boundary throws for input it refuses. */
+export const badRequest = (message: string): ClassifierError => new ClassifierError('bad_request', message);
+
 /** Turns anything caught into a ClassifierError; unknown failures are `internal_error` and retryable. */
 export function toClassifierError(err: unknown): ClassifierError {
   if (err instanceof ClassifierError) return err;

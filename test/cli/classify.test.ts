@@ -77,7 +77,9 @@ describe('npx classify', () => {
   it.each([
     [['--bogus'], /Unknown option '--bogus'/],
     [[], /Give at least one file or directory/],
-    [[PHOTOS, '--top', '0'], /--top must be a whole number from 1 to 1000/],
+    [[PHOTOS, '--top', '0'], /Expected an integer between 1 and 1000 for --top but received '0'/],
+    [['replay-poison', '--max', '1.5'], /Expected an integer of at least 1 for --max but received '1.5'/],
+    [['submit', PHOTOS, '--api', 'ftp://x'], /--api must be an http\(s\) URL/],
     [[PHOTOS, '--json', '--csv'], /Choose one output format/],
     [['/no/such/place'], /No such file or directory: \/no\/such\/place/],
     [[PHOTOS, '--model', 'nope'], /No model manifest "nope"/],

@@ -231,7 +231,7 @@ describe('bad requests', () => {
     [
       'a negative maxFailures',
       { container: 'photos', maxFailures: -1 },
-      '"maxFailures" must be a whole number',
+      'Expected an integer of at least 0 for "maxFailures" but received -1',
     ],
     ['a string dryRun', { container: 'photos', dryRun: 'yes' }, '"dryRun" must be true or false'],
     ['an upload job without total', { upload: true }, 'needs "total"'],

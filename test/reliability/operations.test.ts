@@ -100,7 +100,9 @@ describe('retention', () => {
   it('reads its settings with defaults 7 and 30 days', () => {
     expect(retentionFromEnv()).toEqual({ uploadsDays: 7, resultsDays: 30 });
     process.env.RETENTION_DAYS_UPLOADS = 'soon';
-    expect(() => retentionFromEnv()).toThrow(/RETENTION_DAYS_UPLOADS must be a positive number/);
+    expect(() => retentionFromEnv()).toThrow(
+      /Expected a positive number for RETENTION_DAYS_UPLOADS but received 'soon'\. Fix or unset RETENTION_DAYS_UPLOADS\./,
+    );
     delete process.env.RETENTION_DAYS_UPLOADS;
   });
 

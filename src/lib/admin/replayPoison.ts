@@ -26,6 +26,9 @@ export interface ReplayPoisonResult {
   unreadable: number;
 }
 
+/** The most messages one call may be asked to handle. */
+export const MAX_REPLAY = 100_000;
+
 /** Receive batch size: the queue service's maximum. */
 const BATCH = 32;
 

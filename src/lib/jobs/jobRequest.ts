@@ -5,7 +5,8 @@
  *    `POST /api/uploads { ..., jobId }` (what `classify submit` uses).
  */
 import { storageNames } from '../storage/names';
-import { ClassifierError } from '../errors';
+import { badRequest } from '../errors';
+import { parseNumber } from '../numbers';
 
 export type JobRequest =
   | {
@@ -24,20 +25,17 @@ const MAX_UPLOAD_TOTAL = 1_000_000;
 // https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
-const bad = (message: string): ClassifierError => new ClassifierError('bad_request', message);
+const bad = badRequest;
 
-function wholeNumber(value: unknown, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
-    throw bad(`"${name}" must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}.`);
-  return value;
-}
+/** An optional JSON integer (a number, not its text). */
+const wholeNumber = (value: unknown, name: string, min: number, max?: number): number | undefined =>
+  value === undefined ? undefined : parseNumber(value, `"${name}"`, { min, max, text: false }, bad);
 
 export function parseJobRequest(body: unknown): JobRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw bad('Send a JSON object: { "container", "prefix" } or { "upload": true, "total" }.');
   const b = body as Record<string, unknown>;
-  const maxFailures = wholeNumber(b.maxFailures, 'maxFailures', 0, Number.MAX_SAFE_INTEGER);
+  const maxFailures = wholeNumber(b.maxFailures, 'maxFailures', 0);
   if (b.upload !== undefined) {
     if (b.upload !== true) throw bad('"upload" must be true when given.');
     const total = wholeNumber(b.total, 'total', 0, MAX_UPLOAD_TOTAL);

@@ -4,7 +4,8 @@
  */
 import type { HttpInput } from '../http/httpTypes';
 import { DEFAULT_TOP, sharedClassifier } from '../classify/classifier';
-import { ClassifierError } from '../errors';
+import { badRequest } from '../errors';
+import { parseNumber } from '../numbers';
 import type { ClassificationResult } from '../results/result';
 import { displayName } from '../uploads/uploadRequest';
 import { readImageBody } from './readImageBody';
@@ -25,13 +26,8 @@ const MAX_TOP = 1000;
 
 export function parseSyncQuery(query: URLSearchParams): SyncQuery {
   const rawTop = query.get('top');
-  const top = rawTop === null ? DEFAULT_TOP : Number(rawTop);
-  if (rawTop !== null && (!/^\d+$/.test(rawTop) || top < 1 || top > MAX_TOP)) {
-    throw new ClassifierError(
-      'bad_request',
-      `Expected "top" to be a whole number from 1 to ${MAX_TOP} but it is "${rawTop.slice(0, 40)}".`,
-    );
-  }
+  const top =
+    rawTop === null ? DEFAULT_TOP : parseNumber(rawTop, 'top', { min: 1, max: MAX_TOP }, badRequest);
   return { top, name: displayName(query.get('name') ?? '') || 'upload' };
 }
 

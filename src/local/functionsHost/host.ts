@@ -24,6 +24,7 @@ import { startEventGridTriggers, type EventGridSubscription } from './triggers/e
 import type { BoundFunction, TriggerContext } from './triggers/context';
 import { startQueueTrigger } from './triggers/queueTrigger';
 import { runTimerTrigger } from './triggers/timerTrigger';
+import { intFromEnv } from '../../lib/env';
 
 export interface HostOptions {
   /** Directory with package.json (whose `main` globs the compiled function files) and host.json. Default: cwd. */
@@ -118,7 +119,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       maxRequestBodyBytes: options.maxRequestBodyBytes,
     }),
   );
-  const port = await listen(server, options.port ?? (Number(process.env.PORT) || 7071));
+  const port = await listen(server, options.port ?? intFromEnv('PORT', 7071, { min: 0, max: 65535 }));
   for (const b of bound.filter(
     (b) => !['httptrigger', 'queuetrigger', 'eventgridtrigger', 'timertrigger'].includes(triggerOf(b)),
   )) {

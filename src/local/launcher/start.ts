@@ -13,12 +13,13 @@ import { ensureStorage } from '../../lib/storage/ensureStorage';
 import { blobCreatedSubscriptions } from '../../lib/storage/names';
 import { startAzurite, type RunningAzurite } from './azurite';
 import { startHost } from '../functionsHost/host';
+import { intFromEnv } from '../../lib/env';
 
 /** Azurite's usual ports, so Storage Explorer and `UseDevelopmentStorage=true` tools find it. */
 const AZURITE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
 
 async function main(): Promise<void> {
-  const port = process.env.PORT ? Number(process.env.PORT) : 7071; // 0 picks a free port (tests)
+  const port = intFromEnv('PORT', 7071, { min: 0, max: 65535 }); // 0 picks a free port (tests)
   let azurite: RunningAzurite | undefined;
   if (!process.env.AzureWebJobsStorage) {
     azurite = await startAzurite({ location: path.join(PROJECT_ROOT, '.azurite'), ...AZURITE_PORTS }).catch(
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   await withRetries('creating the containers, queues and tables', ensureStorage);
   // How long a running message stays invisible before another attempt may take it over
   // after a crash (renewed while it runs). Local-only knob, so crash tests need not wait.
-  const leaseSeconds = Number(process.env.LOCAL_QUEUE_LEASE_SECONDS) || 60;
+  const leaseSeconds = intFromEnv('LOCAL_QUEUE_LEASE_SECONDS', 60);
   const host = await startHost({
     appRoot: PROJECT_ROOT,
     port,

@@ -16,6 +16,7 @@ import type { InflightTracker } from '../inflight';
 import type { HostLogger } from '../log';
 import { typedBytes, typedDataToBuffer, typedJson } from '../typedData';
 import { compileRoute, matchRoute, type CompiledRoute } from './routes';
+import { intFromEnv } from '../../../lib/env';
 
 export interface HttpTriggerServerOptions {
   registry: CoreRegistry;
@@ -100,8 +101,7 @@ export function compileHttpRoutes(options: HttpTriggerServerOptions): HttpRoute[
 export function createHttpTriggerListener(options: HttpTriggerServerOptions): http.RequestListener {
   const routes = compileHttpRoutes(options);
   const limit =
-    options.maxRequestBodyBytes ??
-    (Number(process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) || 100 * 1024 * 1024);
+    options.maxRequestBodyBytes ?? intFromEnv('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', 100 * 1024 * 1024);
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
