@@ -10,6 +10,7 @@ export default tseslint.config(
       '.azurite/',
       'coverage/',
       'test-output/',
+      'infra/bicep-cli/',
       'bin/',
       'web/',
       '**/*.mjs',

@@ -191,7 +191,12 @@ describe('POST /api/classify with a bad image or request', () => {
 
   it.each(['0', '1001', '2.5', 'abc', '', '-1'])('answers 400 bad_request for ?top=%s', async (top) => {
     const answer = await classify(img.photo(img.CAT), 'image/png', `?top=${top}`);
-    expectHttpError(answer, 400, 'bad_request', /Expected an integer between 1 and 1000 for top but received/);
+    expectHttpError(
+      answer,
+      400,
+      'bad_request',
+      /Expected an integer between 1 and 1000 for top but received/,
+    );
   });
 
   it('answers 404 to GET: the route is POST only', async () => {
