@@ -33,7 +33,9 @@ function bicepPath() {
   );
   if (!existsSync(bin)) {
     console.log(`Fetching Bicep CLI ${version} from NuGet (dotnet restore)...`);
-    execFileSync('dotnet', ['restore', cliProject, '--nologo', '-v', 'quiet'], { stdio: 'inherit' });
+    // The SDK's own telemetry would try the internet: off, as the project's other tools are.
+    const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' };
+    execFileSync('dotnet', ['restore', cliProject, '--nologo', '-v', 'quiet'], { stdio: 'inherit', env });
   }
   execFileSync('chmod', ['+x', bin]); // NuGet does not keep the file mode
   return bin;
