@@ -40,11 +40,36 @@ export interface StorageClientsOptions {
   userAgentPrefix?: string;
 }
 
+/** Azurite's (and the storage emulator's) well-known account: public, documented, local only. */
+const DEV_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const DEVELOPMENT_STORAGE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+
+/** The connection string for Azurite's default account on 127.0.0.1 at the given ports. */
+export function azuriteConnectionString(ports: {
+  blobPort: number;
+  queuePort: number;
+  tablePort: number;
+}): string {
+  const base = 'http://127.0.0.1';
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};` +
+    `BlobEndpoint=${base}:${ports.blobPort}/devstoreaccount1;QueueEndpoint=${base}:${ports.queuePort}/devstoreaccount1;` +
+    `TableEndpoint=${base}:${ports.tablePort}/devstoreaccount1;`
+  );
+}
+
+/** `UseDevelopmentStorage=true` (Core Tools' and the templates' default) spelled out, so its key signs SAS too. */
+export const isDevelopmentStorage = (connectionString: string): boolean =>
+  /(^|;)\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connectionString);
+
 export function createStorageClients(
   env: Env = process.env,
   options: StorageClientsOptions = {},
 ): StorageClients {
-  const connectionString = env.AzureWebJobsStorage;
+  const raw = env.AzureWebJobsStorage;
+  const connectionString =
+    raw && isDevelopmentStorage(raw) ? azuriteConnectionString(DEVELOPMENT_STORAGE_PORTS) : raw;
   const userAgentOptions = { userAgentPrefix: options.userAgentPrefix ?? 'image-classifier' };
   if (connectionString) {
     const clients = fromConnectionString(connectionString, userAgentOptions);

@@ -28,7 +28,8 @@ export interface AppProcess {
 const START = path.join(PROJECT_ROOT, 'dist/src/local/launcher/start.js');
 
 export async function spawnApp(options: AppProcessOptions): Promise<AppProcess> {
-  const args = [START, ...(options.skipModelCheck ? ['--skip-model-check'] : [])];
+  // The environment given is the whole configuration: a developer's local.settings.json stays out.
+  const args = [START, '--no-local-settings', ...(options.skipModelCheck ? ['--skip-model-check'] : [])];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...options.env, AzureWebJobsStorage: options.connectionString, PORT: '0' },

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import { mkdir } from 'fs/promises';
 import * as net from 'net';
 import * as path from 'path';
+import { azuriteConnectionString } from '../../lib/storage/clients';
 
 export interface AzuriteOptions {
   /** Keep data in memory only (tests). Default false: data lives in `location`. */
@@ -34,21 +35,7 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-const accountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
-/** The connection string for Azurite's default account on 127.0.0.1. */
-export function azuriteConnectionString(ports: {
-  blobPort: number;
-  queuePort: number;
-  tablePort: number;
-}): string {
-  const base = 'http://127.0.0.1';
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${accountKey};` +
-    `BlobEndpoint=${base}:${ports.blobPort}/devstoreaccount1;QueueEndpoint=${base}:${ports.queuePort}/devstoreaccount1;` +
-    `TableEndpoint=${base}:${ports.tablePort}/devstoreaccount1;`
-  );
-}
+export { azuriteConnectionString };
 
 function probe(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 /**
- * `npm start`: the whole local system in one process tree. Starts Azurite (unless
- * AzureWebJobsStorage points at an account already), fetches the model if it is not cached,
+ * `npm start`: the whole local system in one process tree. Reads local.settings.json as Core
+ * Tools does (the environment wins), starts Azurite (unless AzureWebJobsStorage points at an
+ * account already; `UseDevelopmentStorage=true` means Azurite on its usual ports), fetches the model if it is not cached,
  * creates the storage the app uses, allows the page's origin to PUT blobs, then runs the
  * function app on the local host and prints where to go. Ctrl-C stops everything cleanly.
  */
@@ -11,17 +12,28 @@ import { PROJECT_ROOT } from '../../lib/paths';
 import { allowUploadsFrom, configuredOrigins } from '../../lib/storage/blobCors';
 import { ensureStorage } from '../../lib/storage/ensureStorage';
 import { blobCreatedSubscriptions } from '../../lib/storage/names';
+import { DEVELOPMENT_STORAGE_PORTS, isDevelopmentStorage } from '../../lib/storage/clients';
+import { applyLocalSettings } from './localSettings';
 import { startAzurite, type RunningAzurite } from './azurite';
 import { startHost } from '../functionsHost/host';
 import { intFromEnv } from '../../lib/env';
 
 /** Azurite's usual ports, so Storage Explorer and `UseDevelopmentStorage=true` tools find it. */
-const AZURITE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+const AZURITE_PORTS = DEVELOPMENT_STORAGE_PORTS;
 
 async function main(): Promise<void> {
-  const port = intFromEnv('PORT', 7071, { min: 0, max: 65535 }); // 0 picks a free port (tests)
+  // Tests and the bench start the app with --no-local-settings: a developer's file must not change them.
+  const settings = process.argv.includes('--no-local-settings')
+    ? { applied: [], skipped: [] }
+    : applyLocalSettings(path.join(PROJECT_ROOT, 'local.settings.json'));
+  if (settings.file) log(`Read local.settings.json: ${settings.applied.length} values.`);
+  for (const name of settings.skipped)
+    log(`Skipping '${name}' from local settings as it's already defined in current environment variables.`);
+  // 0 picks a free port (tests).
+  const port = intFromEnv('PORT', settings.port ?? 7071, { min: 0, max: 65535 });
   let azurite: RunningAzurite | undefined;
-  if (!process.env.AzureWebJobsStorage) {
+  const storage = process.env.AzureWebJobsStorage;
+  if (!storage) {
     azurite = await startAzurite({ location: path.join(PROJECT_ROOT, '.azurite'), ...AZURITE_PORTS }).catch(
       () =>
         // The usual ports are taken (another Azurite?): use free ones rather than fail.
@@ -30,6 +42,16 @@ async function main(): Promise<void> {
     process.env.AzureWebJobsStorage = azurite.connectionString;
     log(
       `Azurite: blob ${azurite.blobPort}, queue ${azurite.queuePort}, table ${azurite.tablePort} (data in .azurite/)`,
+    );
+  } else if (isDevelopmentStorage(storage)) {
+    // Development storage is Azurite on its usual ports: start it, or use the one already there.
+    azurite = await startAzurite({ location: path.join(PROJECT_ROOT, '.azurite'), ...AZURITE_PORTS }).catch(
+      () => undefined,
+    );
+    log(
+      azurite
+        ? `UseDevelopmentStorage=true: Azurite started on ports 10000-10002 (data in .azurite/)`
+        : 'UseDevelopmentStorage=true: ports 10000-10002 are taken; using the Azurite (or emulator) there.',
     );
   } else {
     log('Using the storage account in AzureWebJobsStorage.');
