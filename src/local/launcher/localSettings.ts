@@ -36,7 +36,9 @@ export function applyLocalSettings(
   try {
     settings = JSON.parse(text.replace(/^\uFEFF/, '')) as typeof settings;
   } catch (err) {
-    throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it or remove it.`);
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it or remove it.`, {
+      cause: err,
+    });
   }
   if (settings.IsEncrypted)
     throw new Error(
@@ -49,7 +51,8 @@ export function applyLocalSettings(
       outcome.skipped.push(name);
       continue;
     }
-    env[name] = String(value);
+    // Core Tools takes strings; a number or boolean written without quotes reads as its text.
+    env[name] = typeof value === 'string' ? value : JSON.stringify(value);
     outcome.applied.push(name);
   }
   const port = settings.Host?.LocalHttpPort;
