@@ -267,3 +267,16 @@ describe('the postdeploy hook subscribes the Event Grid functions', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('host.json', () => {
+  it('keeps successful executions in Application Insights (Host.Results at Information or finer)', () => {
+    const host = JSON.parse(readFileSync(path.join(ROOT, 'host.json'), 'utf8')) as {
+      logging?: { logLevel?: Record<string, string> };
+    };
+    const levels = host.logging?.logLevel ?? {};
+    // Host.Results writes the `requests` table and the portal's Monitor tab; a coarser level
+    // drops every success from both (learn.microsoft.com "Configure monitoring", log categories).
+    const results = levels['Host.Results'] ?? levels.default ?? 'Information';
+    expect(['Trace', 'Debug', 'Information']).toContain(results);
+  });
+});
