@@ -1,56 +1,17 @@
 /**
  * Loads the app's entry files (package.json `main`, a glob) so their `app.*` calls register.
  *
- * Mirrors azure-functions-nodejs-worker `src/startApp.ts` (`loadEntryPointFile`: glob `main`
- * relative to the app root, load each match in order, then run the `appStart` hooks). The worker
- * uses globby; `main` is nearly always `dir/*.js` or a file, so a small matcher for `*`, `?` and
- * `**` segments does here. Only CommonJS entry files are supported (the project compiles to it).
+ * Mirrors azure-functions-nodejs-worker `src/startApp.ts` (`loadEntryPointFile`: `main` is
+ * matched with globby 11, the worker's own glob library, relative to the app root; each match
+ * is loaded in the order globby returns, then the `appStart` hooks run), so a `main` such as
+ * the quickstarts' `dist/src/{index.js,functions/*.js}` loads here as it does in Azure. Only
+ * CommonJS entry files are supported (the project compiles to it).
  */
-import { readdir, readFile } from 'fs/promises';
+import { readFile } from 'fs/promises';
+import globby from 'globby';
 import * as path from 'path';
 import { executeHooks, loadIntoRegistry, realModule, type CoreRegistry } from './functionsCore';
 import type { HostLogger } from './log';
-
-function segmentRegExp(segment: string): RegExp {
-  const escaped = segment
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '[^/]*')
-    .replace(/\?/g, '[^/]');
-  return new RegExp(`^${escaped}$`);
-}
-
-async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]> {
-  try {
-    const list = await readdir(dir, { withFileTypes: true });
-    return list
-      .map((e) => ({ name: e.name, isDir: e.isDirectory() }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-  } catch {
-    return [];
-  }
-}
-
-/** Files under `root` matching a forward-slash glob, sorted for a stable load order. */
-export async function globFiles(root: string, pattern: string): Promise<string[]> {
-  const walk = async (dir: string, segments: string[]): Promise<string[]> => {
-    const [head, ...rest] = segments;
-    if (head === undefined) return [];
-    const children = await entries(dir);
-    if (head === '**') {
-      const here = await walk(dir, rest);
-      const deeper = await Promise.all(
-        children.filter((c) => c.isDir).map((c) => walk(path.join(dir, c.name), segments)),
-      );
-      return [...here, ...deeper.flat()];
-    }
-    const re = segmentRegExp(head);
-    const matches = children.filter((c) => re.test(c.name) && (rest.length > 0 ? c.isDir : !c.isDir));
-    if (rest.length === 0) return matches.map((c) => path.join(dir, c.name));
-    return (await Promise.all(matches.map((c) => walk(path.join(dir, c.name), rest)))).flat();
-  };
-  const files = await walk(root, pattern.replace(/^\.\//, '').split('/').filter(Boolean));
-  return [...new Set(files)];
-}
 
 export interface LoadAppOptions {
   appRoot: string;
@@ -63,7 +24,7 @@ export async function loadApp({ appRoot, logger }: LoadAppOptions): Promise<Core
     main?: unknown;
   };
   const main = typeof packageJson.main === 'string' ? packageJson.main : 'index.js';
-  const files = await globFiles(appRoot, main);
+  const files = (await globby(main, { cwd: appRoot })).map((f) => path.join(appRoot, f));
   if (files.length === 0) {
     throw new Error(
       `Found no files matching package.json "main" ("${main}") under ${appRoot}; build the app first.`,

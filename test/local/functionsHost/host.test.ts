@@ -61,11 +61,12 @@ describe('local host', () => {
     await host?.stop();
   });
 
-  it('loads every function of package.json main', () => {
+  it('loads every function of package.json main, a glob with braces as the quickstarts write it', () => {
     expect(host.functions.sort()).toEqual([
       'boom',
       'calls',
       'echo',
+      'fromSetup',
       'getItem',
       'onBlobCreated',
       'page',
