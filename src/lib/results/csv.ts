@@ -1,15 +1,25 @@
 /**
  * CSV rendering of results (README, "Bulk jobs" and "HTTP API": header `name,status,label,score,errorCode,predictions`,
  * RFC 4180 quoting, predictions as JSON). csv-stringify does the quoting so that names with
- * commas, quotes or newlines survive a round trip through any spreadsheet.
+ * commas, quotes or newlines survive a round trip through any spreadsheet. Every text cell that
+ * a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return,
+ * or their full-width forms) gets a leading single quote, as OWASP's "CSV Injection" advises:
+ * file names come from anonymous uploaders and land in a job owner's spreadsheet.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { ClassificationResult } from './result';
 
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/** A text cell as a spreadsheet may safely open it. */
+export const neutraliseCell = (value: string): string => (FORMULA_START.test(value) ? `'${value}` : value);
+
+const OPTIONS = { record_delimiter: 'windows', cast: { string: neutraliseCell } } as const;
+
 export const CSV_COLUMNS = ['name', 'status', 'label', 'score', 'errorCode', 'predictions'] as const;
 
 export function csvHeader(extraFirst: string[] = []): string {
-  return stringify([[...extraFirst, ...CSV_COLUMNS]], { record_delimiter: 'windows' });
+  return stringify([[...extraFirst, ...CSV_COLUMNS]], OPTIONS);
 }
 
 export function csvRow(result: ClassificationResult, extraFirst: string[] = []): string {
@@ -26,6 +36,6 @@ export function csvRow(result: ClassificationResult, extraFirst: string[] = []):
         result.predictions ? JSON.stringify(result.predictions.slice(0, 5)) : '',
       ],
     ],
-    { record_delimiter: 'windows' },
+    OPTIONS,
   );
 }
