@@ -5,7 +5,11 @@ import { resultIdForBlob } from '../lib/results/ids';
 import { getResult } from '../lib/results/resultStore';
 import { watchedContainers } from '../lib/storage/names';
 
-/** GET /api/results?blob=<container>/<path>: the result for a blob of a watched container. */
+/**
+ * GET /api/results?blob=<container>/<path>: the result for a blob of a watched container. It
+ * needs the function key in Azure: anonymous, it would tell anyone whether an operator's blob
+ * exists, its size, sha256 and labels. Upload results stay anonymous by their unguessable id.
+ */
 export async function getResultByBlob(request: HttpRequest): Promise<HttpResponseInit> {
   const blob = request.query.get('blob') ?? '';
   const slash = blob.indexOf('/');
@@ -30,6 +34,6 @@ export async function getResultByBlob(request: HttpRequest): Promise<HttpRespons
 app.http('getResultByBlob', {
   methods: ['GET'],
   route: 'api/results',
-  authLevel: 'anonymous',
+  authLevel: 'function',
   handler: getResultByBlob,
 });

@@ -217,11 +217,11 @@ describe('least privilege', () => {
     expect(api.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('declares authLevel "function" on every jobs and admin route, as registered', () => {
+  it('declares authLevel "function" on every jobs and admin route and the lookup by blob name', () => {
     const dir = path.join(ROOT, 'src/functions');
     const levels = Object.fromEntries(
       readdirSync(dir)
-        .filter((f) => /^(job|admin).*\.ts$/.test(f))
+        .filter((f) => /^(job|admin).*\.ts$/.test(f) || f === 'getResultByBlob.ts')
         .map((f) => {
           const text = readFileSync(path.join(dir, f), 'utf8');
           const http = /app\.http\([\s\S]*?\}\);?/.exec(text)?.[0];
@@ -230,6 +230,7 @@ describe('least privilege', () => {
     );
     expect(levels['adminReplayPoison.ts']).toBe('function');
     expect(levels['adminFailures.ts']).toBe('function');
+    expect(levels['getResultByBlob.ts']).toBe('function');
     for (const [file, level] of Object.entries(levels))
       if (level !== 'not http') expect([file, level]).toEqual([file, 'function']);
   });
