@@ -19,6 +19,7 @@ const LOCAL_ONLY_ENV = new Set([
   'NODE_ENV',
   // Knobs of the local host behind npm start (src/local), never set in Azure.
   'LOCAL_QUEUE_LEASE_SECONDS',
+  'LOCAL_HOST_ADDRESS',
 ]);
 // AzureFunctionsJobHost__* / AzureFunctionsWebHost__* are Functions host settings, read by src/local's emulation of the host.
 const PLATFORM_ENV_PREFIXES = [

@@ -31,6 +31,8 @@ export interface HostOptions {
   appRoot?: string;
   /** HTTP port; 0 picks a free one. Default: PORT, else 7071. */
   port?: number;
+  /** Address to listen on. Default: LOCAL_HOST_ADDRESS, else 127.0.0.1 (loopback only). */
+  address?: string;
   /** Storage connection string for queue and blob triggers. Default: AzureWebJobsStorage. */
   connectionString?: string;
   /** Names this host's state in storage (receipts, internal queue). Default: the machine name, like the host. */
@@ -54,6 +56,8 @@ export interface RunningHost {
   port: number;
   /** `http://localhost:<port>`. */
   url: string;
+  /** The address listened on (loopback unless told otherwise). */
+  address: string;
   /** Names of the enabled functions. */
   functions: string[];
   /** Stops listeners, waits for in-flight invocations (bounded), closes the server. */
@@ -72,10 +76,10 @@ function triggerOf(bound: BoundFunction): string {
   return String(bound.fn.metadata.bindings[bound.triggerName].type).toLowerCase();
 }
 
-function listen(server: http.Server, port: number): Promise<number> {
+function listen(server: http.Server, port: number, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, address, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -119,7 +123,19 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       maxRequestBodyBytes: options.maxRequestBodyBytes,
     }),
   );
-  const port = await listen(server, options.port ?? intFromEnv('PORT', 7071, { min: 0, max: 65535 }));
+  // Loopback unless told: the local host checks no function keys, so on a network interface
+  // the jobs and admin routes of whatever account AzureWebJobsStorage names would be open.
+  const address = options.address ?? (process.env.LOCAL_HOST_ADDRESS || '127.0.0.1');
+  const port = await listen(
+    server,
+    options.port ?? intFromEnv('PORT', 7071, { min: 0, max: 65535 }),
+    address,
+  );
+  logger.info(
+    ['127.0.0.1', '::1', 'localhost'].includes(address)
+      ? `Listening on ${address} only: function keys are not checked locally (LOCAL_HOST_ADDRESS=0.0.0.0 opens it to the network).`
+      : `Listening on ${address}: reachable from the network, and function keys are not checked locally.`,
+  );
   for (const b of bound.filter(
     (b) => !['httptrigger', 'queuetrigger', 'eventgridtrigger', 'timertrigger'].includes(triggerOf(b)),
   )) {
@@ -158,6 +174,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   return {
     port,
     url: `http://localhost:${port}`,
+    address,
     functions: bound.map((b) => b.fn.metadata.name),
     stop: () => (stopping ??= stop()),
   };

@@ -1,4 +1,5 @@
 // The local host against a real Azurite, running the fixture app in test/local/fixture.
+import os from 'node:os';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import * as path from 'path';
@@ -59,6 +60,15 @@ describe('local host', () => {
   });
   afterAll(async () => {
     await host?.stop();
+  });
+
+  it('listens on loopback only: no function keys are checked locally', async () => {
+    expect(host.address).toBe('127.0.0.1');
+    expect((await fetch(`http://127.0.0.1:${host.port}/api/calls`)).status).toBe(200);
+    const outside = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+    if (outside) await expect(fetch(`http://${outside}:${host.port}/api/calls`)).rejects.toThrow();
   });
 
   it('loads every function of package.json main, a glob with braces as the quickstarts write it', () => {
