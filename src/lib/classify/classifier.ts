@@ -6,8 +6,10 @@
  * `internal_error` is the only code worth retrying.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import sharp from 'sharp';
+import type { ContentModelKey } from '../content/contentIndex';
 import os from 'node:os';
-import { decodeImage } from '../decode/decodeImage';
+import { DECODE_REVISION, decodeImage } from '../decode/decodeImage';
 import { limitsFromEnv, type DecodeLimits } from '../decode/limits';
 import { FORMAT_MIME } from '../decode/sniff';
 import { intFromEnv } from '../env';
@@ -69,6 +71,34 @@ export class Classifier {
   get model(): { id: string; sha256: string } {
     return { id: this.session.manifest.id, sha256: this.session.sha256 };
   }
+
+  /**
+   * What decides this classifier's answer for given bytes, as the content index's key: the
+   * model file, its input and preprocessing, its labels, the number of predictions kept, and
+   * the decoder (our revision, sharp's and libvips's versions). Any change keys a fresh entry,
+   * so a prediction made under other settings is never served as `reused`.
+   */
+  get contentKey(): ContentModelKey {
+    this.cachedContentKey ??= {
+      id: this.session.manifest.id,
+      answer: createHash('sha256')
+        .update(
+          JSON.stringify({
+            model: this.session.sha256,
+            input: this.session.manifest.input,
+            preprocessing: this.session.manifest.preprocessing,
+            labels: this.session.manifest.labelNames,
+            top: DEFAULT_TOP,
+            decoder: [DECODE_REVISION, sharp.versions.sharp, sharp.versions.vips],
+          }),
+        )
+        .digest('hex')
+        .slice(0, 32),
+    };
+    return this.cachedContentKey;
+  }
+
+  private cachedContentKey?: ContentModelKey;
 
   async classify(bytes: Buffer, input: ClassifyInput): Promise<ClassificationResult> {
     const started = performance.now();

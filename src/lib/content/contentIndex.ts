@@ -1,6 +1,7 @@
 /**
  * The content index: the prediction for given bytes under a given model, in table `content`
- * (PartitionKey = the bytes' sha256, RowKey = model id and model file sha256). The worker looks
+ * (PartitionKey = the bytes' sha256, RowKey = model id and the hash of everything else that
+ * decides the answer: Classifier.contentKey). The worker looks
  * here after downloading and before decoding, so the same image is classified once however it
  * arrives again: another upload, a rerun of a job, a redelivered message. Only `succeeded`
  * outcomes are kept; a failure is cheap to find again and may have been a passing fault.
@@ -10,9 +11,10 @@ import { storageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 import { isStatus } from '../storage/restErrors';
 
-export interface ModelKey {
+/** Which answer a prediction is: the model id, and a hash of what decides it (Classifier.contentKey). */
+export interface ContentModelKey {
   id: string;
-  sha256: string;
+  answer: string;
 }
 
 export interface KnownContent {
@@ -37,15 +39,15 @@ interface ContentEntity {
 
 const table = () => storageClients().table(storageNames.contentTable);
 // RowKeys may not contain / \ # ?; model ids are manifest ids, but be safe.
-const rowKey = (model: ModelKey): string => `${model.id}@${model.sha256}`.replace(/[/\\#?]/g, '_');
+const rowKey = (key: ContentModelKey): string => `${key.id}@${key.answer}`.replace(/[/\\#?]/g, '_');
 
 export async function findKnownContent(
   sha256: string,
-  model: ModelKey,
+  key: ContentModelKey,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<KnownContent | undefined> {
   try {
-    const e = await table().getEntity<ContentEntity>(sha256, rowKey(model), options);
+    const e = await table().getEntity<ContentEntity>(sha256, rowKey(key), options);
     return {
       sha256,
       predictions: JSON.parse(e.predictions) as Prediction[],
@@ -60,13 +62,13 @@ export async function findKnownContent(
   }
 }
 
-/** Remembers a fresh `succeeded` result's prediction; the first writer wins (409 is fine). */
-export async function rememberContent(result: ClassificationResult): Promise<void> {
+/** Remembers a fresh `succeeded` result's prediction under `key`; the first writer wins (409 is fine). */
+export async function rememberContent(result: ClassificationResult, key: ContentModelKey): Promise<void> {
   const { sha256, width, height, contentType } = result.source;
   if (result.status !== 'succeeded' || !sha256 || !result.predictions || result.reused) return;
   const entity: ContentEntity = {
     partitionKey: sha256,
-    rowKey: rowKey(result.model),
+    rowKey: rowKey(key),
     predictions: JSON.stringify(result.predictions),
     width,
     height,

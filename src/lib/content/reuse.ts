@@ -3,10 +3,13 @@
  * this model already classified is built from the stored prediction and says `reused: true`.
  */
 import { zeroTimings, type ClassificationResult } from '../results/result';
-import { findKnownContent, rememberContent, type ModelKey } from './contentIndex';
+import { findKnownContent, rememberContent, type ContentModelKey } from './contentIndex';
 
 export interface ReuseOptions {
-  model: ModelKey;
+  /** The index key of the classifier that would answer. */
+  key: ContentModelKey;
+  /** Its model, for the result's `model`. */
+  model: { id: string; sha256: string };
   abortSignal?: AbortSignal;
 }
 
@@ -22,7 +25,7 @@ export async function reusedResult(
   { bytes, sha256 }: ContentKey,
   options: ReuseOptions,
 ): Promise<ClassificationResult | undefined> {
-  const known = await findKnownContent(sha256, options.model, { abortSignal: options.abortSignal });
+  const known = await findKnownContent(sha256, options.key, { abortSignal: options.abortSignal });
   if (!known) return undefined;
   const { error: _e, ...rest } = base;
   return {

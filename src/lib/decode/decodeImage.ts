@@ -14,6 +14,13 @@ import type { DecodeLimits } from './limits';
 import { checkBytes } from './validate';
 import type { ImageFormat } from './sniff';
 
+/**
+ * Bump when decodeImage changes the pixels it hands the model (orientation, colour handling,
+ * resize or crop): predictions stored in the content index under another revision are then
+ * not reused. sharp's and libvips's versions are part of the key as well (Classifier.contentKey).
+ */
+export const DECODE_REVISION = 1;
+
 export interface DecodeOptions {
   limits: DecodeLimits;
   resizeShorterSide: number;

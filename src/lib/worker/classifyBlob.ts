@@ -6,6 +6,7 @@
  */
 import { sha256Of, sharedClassifier } from '../classify/classifier';
 import { reusedResult } from '../content/reuse';
+import type { ContentModelKey } from '../content/contentIndex';
 import { checkBytes } from '../decode/validate';
 import type { DecodeLimits } from '../decode/limits';
 import { toClassifierError } from '../errors';
@@ -27,6 +28,8 @@ export interface ClassifiedBlob {
   result: ClassificationResult;
   /** The version that was read. */
   etag?: string;
+  /** The content-index key of the classifier that answered, when it did (for rememberContent). */
+  contentKey?: ContentModelKey;
 }
 
 export async function classifyBlob(
@@ -54,7 +57,11 @@ export async function classifyBlob(
   // Hashed once: the content-index lookup and the result's source.sha256 share it.
   const sha256 = sha256Of(image.bytes);
   const reused = options.reuse
-    ? await reusedResult(base, { bytes: image.bytes.length, sha256 }, { model: classifier.model })
+    ? await reusedResult(
+        base,
+        { bytes: image.bytes.length, sha256 },
+        { key: classifier.contentKey, model: classifier.model },
+      )
     : undefined;
   if (reused) return { result: withTimeBefore(reused, before), etag: image.etag };
   const fresh = await classifier.classify(image.bytes, { id: base.id, name: base.source.name, sha256 });
@@ -64,5 +71,5 @@ export async function classifyBlob(
     createdAt: base.createdAt,
     jobId: base.jobId,
   };
-  return { result: withTimeBefore(result, before), etag: image.etag };
+  return { result: withTimeBefore(result, before), etag: image.etag, contentKey: classifier.contentKey };
 }

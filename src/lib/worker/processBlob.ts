@@ -6,6 +6,7 @@
  * are thrown for the caller to retry; on a last attempt they become the terminal failure.
  */
 import { rememberContent } from '../content/reuse';
+import type { ContentModelKey } from '../content/contentIndex';
 import { ClassifierError, toClassifierError } from '../errors';
 import { recordJobOutcome } from '../jobs/recordOutcome';
 import { asFailed, TERMINAL_STATUSES, type ClassificationResult } from '../results/result';
@@ -45,7 +46,7 @@ export async function processBlob(work: BlobWork, options: ProcessBlobOptions): 
     return { outcome: 'duplicate' };
   }
   if (claim.kind === 'rejected') {
-    await settle(claim.result, work.blob, { remember: false });
+    await settle(claim.result, work.blob, {});
     return { outcome: 'failed', result: claim.result };
   }
   if (options.queueOnly) return { outcome: 'queued' };
@@ -64,7 +65,7 @@ export async function processBlob(work: BlobWork, options: ProcessBlobOptions): 
     throw new ClassifierError('internal_error', result.error.message, { retryable: true });
   }
   if (!(await updateResult(result, claim.etag, { blob: work.blob }))) return { outcome: 'superseded' };
-  await settle(result, work.blob, { remember: reuse });
+  await settle(result, work.blob, { remember: reuse ? done.contentKey : undefined });
   return { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result };
 }
 
@@ -72,12 +73,12 @@ export async function processBlob(work: BlobWork, options: ProcessBlobOptions): 
 async function settle(
   result: ClassificationResult,
   blob: BlobRef,
-  options: { remember: boolean },
+  options: { remember?: ContentModelKey },
 ): Promise<void> {
   await writeResultBlob(result, blob);
   await recordJobOutcome(result);
   // Best effort: a lost index entry only costs classifying the same bytes again.
-  if (options.remember) await rememberContent(result).catch(() => undefined);
+  if (options.remember) await rememberContent(result, options.remember).catch(() => undefined);
 }
 
 /**
@@ -97,7 +98,7 @@ export async function markBlobFailed(
       ? await updateResult(failed, record.etag, { blob: work.blob })
       : await createResult(failed, work.blob);
     if (saved) {
-      await settle(failed, work.blob, { remember: false });
+      await settle(failed, work.blob, {});
       return;
     }
   }

@@ -37,7 +37,7 @@ export async function processJobImage(work: BlobWork, options: WorkOptions): Pro
   const stored = await store(result, { ...work.blob, etag: done.etag });
   // Another delivery of the same message stored its result first: this one was a duplicate.
   if (stored !== result) return { done: { outcome: 'duplicate' }, count: stored };
-  await rememberContent(result).catch(() => undefined);
+  if (done.contentKey) await rememberContent(result, done.contentKey).catch(() => undefined);
   return { done: { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result }, count: result };
 }
 
