@@ -5,6 +5,8 @@ import type { OrtRunnerOptions } from './ortRunner';
 export interface InferenceThreadData {
   manifest: Pick<ModelManifest, 'input' | 'output' | 'preprocessing'>;
   options: OrtRunnerOptions;
+  /** FAULT HOOK (tests only, INFERENCE_FAULTS=exit-after:N): the first thread exits before its Nth batch's answer. */
+  exitAfterBatches?: number;
 }
 
 export interface InferenceRequest {

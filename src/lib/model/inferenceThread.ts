@@ -12,11 +12,14 @@ import type { InferenceThreadData, InferenceRequest, InferenceReply } from './in
 const data = workerData as InferenceThreadData;
 const port = parentPort!;
 
+let batches = 0;
+
 OrtRunner.create(data.manifest, data.options).then(
   (runner) => {
     port.on('message', (request: InferenceRequest) => {
       runner.run(request.pixels, request.count).then(
         (probabilities) => {
+          if (++batches === data.exitAfterBatches) process.exit(70); // the fault hook: a thread that dies
           const reply: InferenceReply = { id: request.id, probabilities };
           port.postMessage(reply, [probabilities.buffer as ArrayBuffer]);
         },

@@ -54,7 +54,9 @@ export class ModelSession {
         async () => undefined,
       );
     }
-    const thread = await startThread(data);
+    const exitAfter = /^exit-after:(\d+)$/.exec(process.env.INFERENCE_FAULTS ?? '')?.[1];
+    if (exitAfter) data.exitAfterBatches = Number(exitAfter);
+    const thread = await healingThread(data);
     return new ModelSession(manifest, modelPath, thread.run, thread.close);
   }
 
@@ -102,9 +104,55 @@ function threadEntry(): string {
   }
 }
 
-async function startThread(
+/**
+ * The inference thread, started again by the next batch after it died (a native crash, an
+ * exit, out of memory): the batches it held fail as retryable `internal_error` and their
+ * messages are retried, and the process never keeps a dead session that fails every message
+ * into poison until someone restarts it.
+ */
+async function healingThread(
   data: InferenceThreadData,
 ): Promise<{ run: RunBatch; close: () => Promise<void> }> {
+  let current = await startThread(data);
+  let replacing: Promise<InferenceThread> | undefined;
+  let closed = false;
+  const run: RunBatch = async (pixels, count) => {
+    if (current.dead() && !closed) {
+      // The fault hook breaks the first thread only.
+      replacing ??= startThread({ ...data, exitAfterBatches: undefined }).finally(
+        () => (replacing = undefined),
+      );
+      current = await replacing.catch((err: unknown) => {
+        // Not the image's fault: its message is retried, and the next batch tries again.
+        throw new ClassifierError(
+          'internal_error',
+          `Restarting the inference thread failed: ${(err as Error).message}`,
+          {
+            retryable: true,
+            cause: err,
+          },
+        );
+      });
+    }
+    return current.run(pixels, count);
+  };
+  return {
+    run,
+    close: () => {
+      closed = true;
+      return current.close();
+    },
+  };
+}
+
+interface InferenceThread {
+  run: RunBatch;
+  close: () => Promise<void>;
+  /** The thread has crashed or exited: it answers nothing more. */
+  dead: () => boolean;
+}
+
+async function startThread(data: InferenceThreadData): Promise<InferenceThread> {
   const worker = new Worker(threadEntry(), { workerData: data });
   const pending = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
   let nextId = 0;
@@ -155,5 +203,5 @@ async function startThread(
       pending.set(id, { resolve, reject });
       worker.postMessage({ id, pixels, count }, [pixels.buffer as ArrayBuffer]);
     });
-  return { run, close: async () => void (await worker.terminate()) };
+  return { run, close: async () => void (await worker.terminate()), dead: () => failure !== undefined };
 }
