@@ -2,11 +2,13 @@ import { app, type InvocationContext } from '@azure/functions';
 import { parseJobMessage } from '../lib/jobs/jobMessage';
 import { runJobStep } from '../lib/jobs/runJobStep';
 import { storageNames } from '../lib/storage/names';
+import { toDeliveryInfo } from './converters/queueDelivery';
 
 /** One `jobs` message: a page of a job's listing, or the exports of a job that ended. */
 export async function jobStepQueued(message: unknown, context: InvocationContext): Promise<void> {
   const step = parseJobMessage(message);
-  const outcome = await runJobStep(step);
+  const { dequeueCount, maxDequeueCount } = toDeliveryInfo(context);
+  const outcome = await runJobStep(step, { lastAttempt: dequeueCount >= maxDequeueCount });
   context.log(`job ${step.jobId} ${step.kind} -> ${outcome}`);
 }
 

@@ -9,7 +9,9 @@ import { enqueueClassify, JOB_IMAGES_PER_MESSAGE, type JobImage } from '../queue
 import { storageClients } from '../storage/clients';
 import { JOB_TERMINAL, jobImageResultId, nextStatus, type Job } from './job';
 import { enqueueJobMessage, type ListPageMessage } from './jobMessage';
+import { giveUp } from './createJob';
 import { getJob, updateJob } from './jobStore';
+import { isStatus } from '../storage/restErrors';
 
 export type ListPageOutcome = 'listed' | 'stopped' | 'unknown_job';
 
@@ -27,7 +29,17 @@ export async function listPage(
   const first = await getJob(message.jobId);
   if (!first) return { outcome: 'unknown_job', blobs: 0 };
   if (JOB_TERMINAL.includes(first.job.status)) return { outcome: 'stopped', blobs: 0 };
-  const { blobs, continuationToken } = await listOnePage(first.job, message.continuationToken);
+  const listed = await listOnePage(first.job, message.continuationToken).catch(async (err: unknown) => {
+    if (!isStatus(err, 404)) throw err;
+    // The container went away mid-listing: no attempt can list it again.
+    await giveUp(
+      first.job.id,
+      `Its container "${first.job.container}" was deleted while the job was being listed.`,
+    );
+    return undefined;
+  });
+  if (!listed) return { outcome: 'stopped', blobs: 0 };
+  const { blobs, continuationToken } = listed;
   const job = await countPage(message, blobs.length, !continuationToken);
   if (!job || JOB_TERMINAL.includes(job.status)) {
     if (job) await enqueueJobMessage({ kind: 'export', jobId: job.id });
