@@ -181,14 +181,21 @@ export async function* listResults(options: ListResultsOptions): AsyncGenerator<
 }
 
 /** Deletes a result's row; a row already gone is fine (a retried delete). */
+/**
+ * Deletes a result row; gone already is fine. With `etag`, only that version: false when the
+ * row has changed since (a newer result must not be swept with the old one's listing).
+ */
 export async function deleteResultRow(
   id: string,
-  options: { abortSignal?: AbortSignal } = {},
-): Promise<void> {
+  options: { abortSignal?: AbortSignal; etag?: string } = {},
+): Promise<boolean> {
   try {
-    await table().deleteEntity(id, ROW_KEY, { abortSignal: options.abortSignal });
+    await table().deleteEntity(id, ROW_KEY, { abortSignal: options.abortSignal, etag: options.etag });
+    return true;
   } catch (err) {
-    if (!isStatus(err, 404)) throw err;
+    if (isStatus(err, 404)) return true;
+    if (options.etag && isStatus(err, 412)) return false;
+    throw err;
   }
 }
 

@@ -42,8 +42,9 @@ export async function cleanupExpired(options: CleanupOptions = {}): Promise<Clea
   const pages = listResults({ filter, pageSize: options.pageSize ?? 500, abortSignal: options.abortSignal });
   for await (const page of pages) {
     for (const record of page) {
-      await deleteStoredRecord(record, options);
-      resultsDeleted++;
+      // The listing may be older than the row: only what is still the expired version goes.
+      if (await deleteStoredRecord(record, { abortSignal: options.abortSignal, ifUnchanged: true }))
+        resultsDeleted++;
     }
   }
   return { uploadsDeleted, resultsDeleted };

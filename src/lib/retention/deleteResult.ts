@@ -32,13 +32,29 @@ export async function deleteResult(id: string, options: DeleteResultOptions = {}
   return true;
 }
 
+export interface DeleteStoredOptions {
+  abortSignal?: AbortSignal;
+  /**
+   * Retention: delete only if the row is still the version listed (read again first, and
+   * deleted at that ETag). A drop-folder blob written and classified again while the sweep
+   * walked an older page keeps its fresh row and JSON blob. Returns false when it had changed.
+   */
+  ifUnchanged?: boolean;
+}
+
 /** Deletes the blobs and the row of a record; missing pieces are fine (a retried delete). */
 export async function deleteStoredRecord(
   record: ResultRecord,
-  options: { abortSignal?: AbortSignal } = {},
-): Promise<void> {
+  options: DeleteStoredOptions = {},
+): Promise<boolean> {
   const { blobs } = storageClients();
   const { abortSignal } = options;
+  if (options.ifUnchanged) {
+    // The listing may be minutes old; the row is what the JSON blob follows (written after it).
+    const now = await getResult(record.result.id, { abortSignal });
+    if (!now) return true;
+    if (now.etag !== record.etag) return false;
+  }
   if (record.blob) {
     if (record.blob.container === storageNames.uploadsContainer) {
       await blobs
@@ -55,5 +71,8 @@ export async function deleteStoredRecord(
         .deleteIfExists({ abortSignal });
     }
   }
-  await deleteResultRow(record.result.id, { abortSignal });
+  return deleteResultRow(record.result.id, {
+    abortSignal,
+    etag: options.ifUnchanged ? record.etag : undefined,
+  });
 }
