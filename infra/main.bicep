@@ -61,7 +61,7 @@ var appOrigin = 'https://${appName}.azurewebsites.net'
 var uploadOrigins = concat([appOrigin], additionalUploadOrigins)
 
 // Public storage names (CONTRACT.md "Storage", src/lib/storage/names.ts); test/infra checks they match.
-var blobContainerNames = ['images', 'uploads', 'results']
+var blobContainerNames = ['images', 'uploads', 'results', 'eventgrid-deadletter']
 var queueNames = ['classify', 'classify-poison', 'jobs', 'jobs-poison']
 var tableNames = ['results', 'jobs', 'content']
 
@@ -191,6 +191,8 @@ module eventGrid 'app/eventgrid.bicep' = {
     location: location
     tags: tags
     storageAccountId: storage.outputs.id
+    storageAccountName: storage.outputs.name
+    deadLetterContainerName: 'eventgrid-deadletter'
   }
 }
 
@@ -205,4 +207,5 @@ output SERVICE_API_URI string = api.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
+output EVENT_GRID_DEAD_LETTER_CONTAINER_ID string = eventGrid.outputs.deadLetterContainerId
 output CLASSIFIER_MODEL string = classifierModel

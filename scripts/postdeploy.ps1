@@ -31,8 +31,10 @@ if (-not $env:AZURE_FUNCTION_APP_NAME) {
 $App = $env:AZURE_FUNCTION_APP_NAME
 $Rg = $env:AZURE_RESOURCE_GROUP
 $Topic = $env:EVENT_GRID_SYSTEM_TOPIC_NAME
-if (-not $App -or -not $Rg -or -not $Topic) {
-  Fail 'AZURE_FUNCTION_APP_NAME, AZURE_RESOURCE_GROUP or EVENT_GRID_SYSTEM_TOPIC_NAME is not set; run azd provision first.'
+# Events Event Grid cannot deliver after its retries land here (the topic's identity writes them).
+$DeadLetter = $env:EVENT_GRID_DEAD_LETTER_CONTAINER_ID
+if (-not $App -or -not $Rg -or -not $Topic -or -not $DeadLetter) {
+  Fail 'AZURE_FUNCTION_APP_NAME, AZURE_RESOURCE_GROUP, EVENT_GRID_SYSTEM_TOPIC_NAME or EVENT_GRID_DEAD_LETTER_CONTAINER_ID is not set; run azd provision first.'
 }
 $AppUri = if ($env:SERVICE_API_URI) { $env:SERVICE_API_URI } else { "https://$App.azurewebsites.net" }
 
@@ -66,6 +68,9 @@ foreach ($entry in $BlobTriggers.GetEnumerator()) {
       --endpoint $Endpoint `
       --included-event-types Microsoft.Storage.BlobCreated `
       --subject-begins-with "/blobServices/default/containers/$Container/" `
+      --advanced-filter data.api stringin CopyBlob PutBlob PutBlockList FlushWithClose `
+      --deadletter-identity systemassigned `
+      --deadletter-identity-endpoint $DeadLetter `
       --output none
     if ($LASTEXITCODE -eq 0) { break }
     if ($try -ge 3) {

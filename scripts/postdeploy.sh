@@ -29,6 +29,8 @@ fi
 APP="${AZURE_FUNCTION_APP_NAME:?run azd provision first (AZURE_FUNCTION_APP_NAME is not set)}"
 RG="${AZURE_RESOURCE_GROUP:?AZURE_RESOURCE_GROUP is not set}"
 TOPIC="${EVENT_GRID_SYSTEM_TOPIC_NAME:?EVENT_GRID_SYSTEM_TOPIC_NAME is not set}"
+# Events Event Grid cannot deliver after its retries land here (the topic's identity writes them).
+DEAD_LETTER="${EVENT_GRID_DEAD_LETTER_CONTAINER_ID:?run azd provision again (EVENT_GRID_DEAD_LETTER_CONTAINER_ID is not set)}"
 APP_URI="${SERVICE_API_URI:-https://$APP.azurewebsites.net}"
 
 # The host creates the eventgrid_extension key when it first loads an Event Grid trigger,
@@ -61,6 +63,9 @@ for pair in $BLOB_TRIGGERS; do
     --endpoint "$endpoint" \
     --included-event-types Microsoft.Storage.BlobCreated \
     --subject-begins-with "/blobServices/default/containers/$container/" \
+    --advanced-filter data.api stringin CopyBlob PutBlob PutBlockList FlushWithClose \
+    --deadletter-identity systemassigned \
+    --deadletter-identity-endpoint "$DEAD_LETTER" \
     --output none; do
     [ "$try" -ge 3 ] && fail "could not create Event Grid subscription $subscription (webhook validation by $function_name failed). See docs/deploy.md, Troubleshooting."
     try=$((try + 1))

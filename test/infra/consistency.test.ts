@@ -248,6 +248,20 @@ describe('the postdeploy hook subscribes the Event Grid functions', () => {
   const ps1Block = /\$BlobTriggers\s*=\s*\[ordered\]@\{([^}]*)\}/.exec(ps1)?.[1] ?? '';
   const ps1Triggers = new Map([...ps1Block.matchAll(/(\w+)\s*=\s*'([^']*)'/g)].map((m) => [m[1], m[2]]));
 
+  it('filters to the calls that finish a blob and dead-letters to the container the topic may write', () => {
+    for (const script of [sh, ps1]) {
+      expect(script).toMatch(
+        /--advanced-filter data\.api stringin CopyBlob PutBlob PutBlockList FlushWithClose/,
+      );
+      expect(script).toMatch(/--deadletter-identity systemassigned/);
+      expect(script).toMatch(/--deadletter-identity-endpoint /);
+    }
+    const eventGrid = stripComments(read(path.join(ROOT, 'infra/app/eventgrid.bicep')));
+    expect(eventGrid).toMatch(/identity:\s*\{\s*type:\s*'SystemAssigned'/);
+    expect(eventGrid).toMatch(/scope:\s*storage::blobService::deadLetter\b/);
+    expect(bicepArrayVar('blobContainerNames')).toContain(storageNames.eventGridDeadLetterContainer);
+  });
+
   it('lists the same function=container pairs in postdeploy.sh and postdeploy.ps1, one per watched container', () => {
     expect(shTriggers.size).toBeGreaterThan(0);
     expect([...ps1Triggers]).toEqual([...shTriggers]);

@@ -8,6 +8,8 @@ export const storageNames = {
   uploadsContainer: 'uploads',
   /** Per-image result JSON blobs and job exports. */
   resultsContainer: 'results',
+  /** BlobCreated events Event Grid could not deliver after its retries (Azure only: see docs/deploy.md). */
+  eventGridDeadLetterContainer: 'eventgrid-deadletter',
   /** Work items: one small message per image. */
   classifyQueue: 'classify',
   /** Where the host moves a message after maxDequeueCount failed attempts. */
