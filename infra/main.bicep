@@ -29,6 +29,12 @@ param classifierModel string = 'mobilenetv2-12-int8'
 @description('Upper bound of instances the app scales out to; caps cost and the load on storage.')
 param maximumInstanceCount int = 40
 
+// A cold instance pays the model load (about a second) before its first result; always-ready
+// instances are billed while idle. Example: [{ name: 'function:classifyQueued', instanceCount: 1 }]
+// keeps one queue worker warm ('http' is the group of the HTTP functions; see docs/deploy.md).
+@description('Always-ready instances, as Flex Consumption names them: [{ name, instanceCount }]. Empty: none (scale from zero).')
+param alwaysReady array = []
+
 // 2048 MB (about 1 vCPU): onnxruntime-node keeps the model session and its native arena in
 // memory, and sharp/libvips decodes up to 50-megapixel images (CONTRACT.md) into raw RGB
 // buffers of ~150 MB each, several at a time per instance. 512 MB would run out of memory
@@ -142,6 +148,7 @@ module api 'app/api.bicep' = {
     runtimeVersion: '22'
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    alwaysReady: alwaysReady
     appSettings: {
       CLASSIFIER_MODEL: classifierModel
       // Filled by scripts/prepackage.* at package time; read-only at run time (run from package).

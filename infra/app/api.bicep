@@ -42,6 +42,9 @@ param instanceMemoryMB int
 @description('Maximum number of instances.')
 param maximumInstanceCount int
 
+@description('Always-ready instances: [{ name, instanceCount }].')
+param alwaysReady array = []
+
 @description('App-specific settings, merged with the identity and monitoring settings below.')
 param appSettings object = {}
 
@@ -82,6 +85,7 @@ module app '../core/host/functions-flexconsumption.bicep' = {
     runtimeVersion: runtimeVersion
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    alwaysReady: alwaysReady
     appSettings: union(appSettings, identitySettings)
   }
 }

@@ -31,6 +31,9 @@ param instanceMemoryMB int
 @description('Maximum number of instances.')
 param maximumInstanceCount int
 
+@description('Always-ready instances: [{ name, instanceCount }] ("http", "blob", "durable" or "function:<name>").')
+param alwaysReady array = []
+
 @description('App settings (name to value). Flex Consumption sets FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION itself; do not pass them.')
 param appSettings object
 
@@ -63,6 +66,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: alwaysReady
       }
       runtime: {
         name: runtimeName
