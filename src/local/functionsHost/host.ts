@@ -118,6 +118,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       registry,
       functions: byType('httptrigger'),
       routePrefix: config.routePrefix,
+      functionTimeoutMs: config.functionTimeoutMs,
       logger,
       inflight,
       maxRequestBodyBytes: options.maxRequestBodyBytes,

@@ -25,6 +25,8 @@ export interface HostConfig {
   queues: QueuesConfig;
   /** host.json `functions`: when present, only these functions are enabled. */
   functions?: string[];
+  /** host.json `functionTimeout`; Flex Consumption's default is 30 minutes. */
+  functionTimeoutMs: number;
 }
 
 /** A .NET TimeSpan (see lib/env.ts) or a number of milliseconds; `fallbackMs` when absent. */
@@ -55,6 +57,7 @@ export function toHostConfig(hostJson: unknown): HostConfig {
       messageEncoding: q.messageEncoding === 'none' ? 'none' : 'base64',
     },
     functions: Array.isArray(functions) ? functions.map(String) : undefined,
+    functionTimeoutMs: parseTimeSpan(obj(hostJson).functionTimeout, 30 * 60_000),
   };
 }
 

@@ -88,12 +88,44 @@ async function runPipeline(registry: CoreRegistry, fn: RegisteredFunction, coreC
   return model.getResponse(context, post.result);
 }
 
+/** A .NET TimeSpan as TimeSpan.ToString() writes it: "00:05:00", "1.00:00:00", "00:00:00.5000000". */
+export function formatTimeSpan(ms: number): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const days = Math.floor(ms / 86_400_000);
+  const time = `${two(Math.floor(ms / 3_600_000) % 24)}:${two(Math.floor(ms / 60_000) % 60)}:${two(Math.floor(ms / 1000) % 60)}`;
+  const fraction = ms % 1000 ? `.${String((ms % 1000) * 10_000).padStart(7, '0')}` : '';
+  return `${days ? `${days}.` : ''}${time}${fraction}`;
+}
+
+export interface InvokeOptions {
+  /** host.json functionTimeout: past it the invocation fails, as the host fails it. */
+  timeoutMs?: number;
+}
+
+/**
+ * Past functionTimeout the host logs and fails the invocation with the WebJobs SDK's messages
+ * (FunctionExecutor.OnFunctionTimeout, then FunctionTimeoutException), so a queue message is
+ * abandoned and retried, then restarts the language worker (WebScriptHostExceptionHandler).
+ * The local host runs the app in its own process and cannot restart it: it says so, and the
+ * timed-out work may still finish in the background.
+ */
+function withTimeout<T>(work: Promise<T>, timeoutMs: number | undefined, onTimeout: () => Error): Promise<T> {
+  if (!timeoutMs) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Invokes a registered function with an RPC request and logs one line with its outcome. */
 export async function invokeFunction(
   registry: CoreRegistry,
   fn: RegisteredFunction,
   init: InvocationRequestInit,
   logger: HostLogger,
+  options: InvokeOptions = {},
 ): Promise<InvocationOutcome> {
   const invocationId = randomUUID();
   const name = fn.metadata.name;
@@ -109,7 +141,21 @@ export async function invokeFunction(
   const started = Date.now();
   logger.info(`Executing 'Functions.${name}' (Id=${invocationId})`);
   try {
-    const response = await runPipeline(registry, fn, coreCtx);
+    const response = await withTimeout(runPipeline(registry, fn, coreCtx), options.timeoutMs, () => {
+      const span = formatTimeSpan(options.timeoutMs!);
+      logger.error(
+        `Timeout value of ${span} exceeded by function 'Functions.${name}' (Id: '${invocationId}'). Initiating cancellation.`,
+      );
+      setTimeout(
+        () =>
+          logger.warn(
+            `A function timeout has occurred. Restarting worker process executing invocationId '${invocationId}'. ` +
+              '(Locally the app shares the host process and is not restarted; the timed-out work may still run.)',
+          ),
+        0,
+      ).unref();
+      return new Error(`Timeout value of ${span} was exceeded by function: Functions.${name}.`);
+    });
     logger.info(
       `Executed 'Functions.${name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
     );

@@ -151,6 +151,18 @@ describe('local host', () => {
     expect(attempts.map((a) => a.dequeueCount)).toEqual([1, 2, 3]);
   });
 
+  it('fails an invocation past host.json functionTimeout, as the host does, so its message is retried', async () => {
+    const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('work');
+    await queue.sendMessage(base64({ id: 'hang-1', failUntil: 0, hangUntil: 1 }));
+    const attempts = await waitFor('a second attempt', async () => {
+      const c = (await calls(host)).filter((x) => x.message?.id === 'hang-1');
+      return c.length >= 2 ? c : undefined;
+    });
+    expect(attempts.map((a) => a.dequeueCount)).toEqual([1, 2]);
+    // The first attempt was still asleep when the host gave up on it (2 s), so the retry came before its 4 s.
+    expect(attempts[1].at! - attempts[0].at!).toBeLessThan(4000);
+  });
+
   it('moves a message that fails maxDequeueCount times to <queue>-poison', async () => {
     const service = QueueServiceClient.fromConnectionString(azurite.connectionString);
     await service.getQueueClient('work').sendMessage(base64({ id: 'poison-1', failUntil: 'always' }));

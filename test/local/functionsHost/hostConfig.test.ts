@@ -1,3 +1,4 @@
+import { formatTimeSpan } from '../../../src/local/functionsHost/invoke';
 import { parseTimeSpan, toHostConfig } from '../../../src/local/functionsHost/hostConfig';
 
 describe('host.json settings', () => {
@@ -13,7 +14,18 @@ describe('host.json settings', () => {
         messageEncoding: 'base64',
       },
       functions: undefined,
+      // Flex Consumption's default functionTimeout (learn.microsoft.com, "Function app timeout duration").
+      functionTimeoutMs: 30 * 60_000,
     });
+  });
+
+  it('writes TimeSpans as the host logs them', () => {
+    expect([300_000, 2000, 86_400_000 + 3_600_000, 500].map(formatTimeSpan)).toEqual([
+      '00:05:00',
+      '00:00:02',
+      '1.01:00:00',
+      '00:00:00.5000000',
+    ]);
   });
 
   it('reads queue settings and an empty route prefix', () => {

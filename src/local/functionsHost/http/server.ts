@@ -27,6 +27,8 @@ export interface HttpTriggerServerOptions {
   inflight: InflightTracker;
   /** Largest accepted request body. Default: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT or 100 MiB. */
   maxRequestBodyBytes?: number;
+  /** host.json functionTimeout (undefined: none). */
+  functionTimeoutMs?: number;
 }
 
 interface HttpRoute {
@@ -132,6 +134,7 @@ export function createHttpTriggerListener(options: HttpTriggerServerOptions): ht
         triggerMetadata: { ...paramMetadata, Query: typedJson(query), Headers: typedJson(headers) },
       },
       options.logger,
+      { timeoutMs: options.functionTimeoutMs },
     );
     if (!outcome.ok) return void res.writeHead(500).end();
     writeResponse(res, method, httpResponseOf(outcome.response));

@@ -162,6 +162,7 @@ async function runSubscription(
           triggerMetadata: { data: typedJson(event.data) },
         },
         ctx.logger,
+        { timeoutMs: ctx.config.functionTimeoutMs },
       );
       if (outcome.ok) {
         checkpoint.mark(nameOf(event), event.data.eTag);

@@ -39,6 +39,7 @@ export function startQueueTrigger(ctx: TriggerContext, { fn, triggerName }: Boun
           triggerMetadata: queueTriggerMetadata(m, body.toString('utf8')),
         },
         ctx.logger,
+        { timeoutMs: ctx.config.functionTimeoutMs },
       );
       return outcome.ok;
     },

@@ -33,6 +33,7 @@ export async function runTimerTrigger(
         fn,
         { inputData: [{ name: triggerName, data: typedJson(timerInfo) }], triggerMetadata: {} },
         ctx.logger,
+        { timeoutMs: ctx.config.functionTimeoutMs },
       ),
     );
   };
