@@ -158,6 +158,10 @@ module api 'app/api.bicep' = {
       // The contract's defaults, declared so operators find and tune them in one place.
       CLASSIFIER_MAX_BYTES: '20971520'
       CLASSIFIER_MAX_PIXELS: '50000000'
+      // The host's cap on any request body (default 100 MB): what the largest accepted request
+      // needs, a base64 JSON image of CLASSIFIER_MAX_BYTES (src/lib/sync/base64Image.ts,
+      // jsonLimitFor; a test keeps them equal). Raise both together.
+      FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '28866425'
       // Micro-batcher: most images per onnxruntime call, and how long an idle session waits
       // to fill one (0: a lone image never waits). Measured by `npm run bench -- batching`.
       CLASSIFIER_MAX_BATCH: '8'

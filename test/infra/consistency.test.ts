@@ -6,6 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { blobCreatedSubscriptions, storageNames, watchedContainers } from '../../src/lib/storage/names';
+import { DEFAULT_LIMITS } from '../../src/lib/decode/limits';
+import { jsonLimitFor } from '../../src/lib/sync/base64Image';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -170,6 +172,11 @@ describe('infra/ declares what the code uses', () => {
       .filter(([name]) => !settings.has(name))
       .map(([name, file]) => `${name} (read in ${file})`);
     expect(missing).toEqual([]);
+  });
+
+  it('caps request bodies at what the largest accepted request needs (a base64 image of the byte limit)', () => {
+    const value = /^\s*FUNCTIONS_REQUEST_BODY_SIZE_LIMIT:\s*'(\d+)'/m.exec(mainBicep)?.[1];
+    expect(value).toBe(String(jsonLimitFor(DEFAULT_LIMITS.maxBytes)));
   });
 
   it('uses identity-based AzureWebJobsStorage settings and the contract app settings', () => {

@@ -11,6 +11,8 @@ import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { putToSas, requestUpload, terminalResult, upload } from '../support/api';
 import * as img from '../support/images';
 import { useLocalStack } from '../support/stack';
+import { DEFAULT_LIMITS } from '../../src/lib/decode/limits';
+import { jsonLimitFor } from '../../src/lib/sync/base64Image';
 import * as hostile from './support/hostileImages';
 
 const EXTRA_ORIGIN = 'https://photos.example.org';
@@ -149,6 +151,18 @@ describe('malformed and oversized bodies, unknown ids', () => {
     expect(await res.json()).toMatchObject({
       error: { code: expect.any(String), message: expect.any(String) },
     });
+  });
+
+  it('refuses at the host any body larger than the largest accepted request (a base64 image of the byte limit)', async () => {
+    const cap = jsonLimitFor(DEFAULT_LIMITS.maxBytes);
+    const res = await fetch(`${stack.url}/api/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(cap + 1),
+    });
+    expect(res.status).toBe(413);
+    // The host's answer, not a function's: no { error } body, the function never ran.
+    expect(await res.text()).toBe('');
   });
 
   it('answers 404 for a near-miss of a real id (one hex digit changed)', async () => {

@@ -14,6 +14,8 @@ import { ensureStorage } from '../../lib/storage/ensureStorage';
 import { blobCreatedSubscriptions } from '../../lib/storage/names';
 import { DEVELOPMENT_STORAGE_PORTS, isDevelopmentStorage } from '../../lib/storage/clients';
 import { applyLocalSettings } from './localSettings';
+import { jsonLimitFor } from '../../lib/sync/base64Image';
+import { limitsFromEnv } from '../../lib/decode/limits';
 import { startAzurite, type RunningAzurite } from './azurite';
 import { startHost } from '../functionsHost/host';
 import { intFromEnv } from '../../lib/env';
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
   if (settings.file) log(`Read local.settings.json: ${settings.applied.length} values.`);
   for (const name of settings.skipped)
     log(`Skipping '${name}' from local settings as it's already defined in current environment variables.`);
+  // As deployed (infra/main.bicep): the host's body cap is what the largest accepted request needs.
+  process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT ??= String(jsonLimitFor(limitsFromEnv().maxBytes));
   // 0 picks a free port (tests).
   const port = intFromEnv('PORT', settings.port ?? 7071, { min: 0, max: 65535 });
   let azurite: RunningAzurite | undefined;
