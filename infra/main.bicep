@@ -166,6 +166,9 @@ module api 'app/api.bicep' = {
       // to fill one (0: a lone image never waits). Measured by `npm run bench -- batching`.
       CLASSIFIER_MAX_BATCH: '8'
       CLASSIFIER_BATCH_WAIT_MS: '0'
+      // Synchronous POST /api/classify calls classifying at once per instance: the rest wait,
+      // so a burst of them never fills the decode slots ahead of the queue's work.
+      CLASSIFIER_SYNC_CONCURRENCY: '2'
       // Reliability (docs/reliability.md): how long a message waits while the model cannot load,
       // and how many days uploaded images and results are kept before cleanupExpired deletes them.
       MODEL_WAIT_SECONDS: '30'

@@ -1,14 +1,21 @@
 /**
  * POST /api/classify's byte limit, with the app started at CLASSIFIER_MAX_BYTES=100000 so the
  * over-limit bodies stay small: checked from Content-Length, while reading a body that has none,
- * and, for base64, on the decoded size.
+ * and, for base64, on the decoded size. Also CLASSIFIER_SYNC_CONCURRENCY=1: a burst waits its turn.
  */
 import type { ClassificationResult } from '../../src/lib/results/result';
 import * as img from '../support/images';
 import { useLocalStack } from '../support/stack';
 
 const MAX_BYTES = 100_000;
-const stack = useLocalStack({ env: { CLASSIFIER_MAX_BYTES: String(MAX_BYTES) } });
+const stack = useLocalStack({
+  env: {
+    CLASSIFIER_MAX_BYTES: String(MAX_BYTES),
+    CLASSIFIER_SYNC_CONCURRENCY: '1',
+    // The host's own cap at its default, so the function's checks are what these bodies meet.
+    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(100 * 1024 * 1024),
+  },
+});
 
 async function classify(
   body: Buffer | string | ReadableStream<Uint8Array>,
@@ -75,5 +82,18 @@ describe('POST /api/classify over the byte limit', () => {
     expect(img.CAT_CLASSES).toContain(answer.body.predictions?.[0].classIndex);
     const base64 = await classify(JSON.stringify({ image: jpeg.toString('base64') }), 'application/json');
     expect(base64.status).toBe(200);
+  });
+});
+
+describe('POST /api/classify under a burst', () => {
+  it('classifies CLASSIFIER_SYNC_CONCURRENCY at a time; the others wait their turn (timings.queueMs)', async () => {
+    const small = await img.catAs('jpeg');
+    expect(small.length).toBeLessThan(MAX_BYTES);
+    const results = await Promise.all(Array.from({ length: 4 }, () => classify(small, 'image/jpeg')));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const waits = results.map((r) => r.body.timings.queueMs).sort((a, b) => a - b);
+    // One at a time: each waited at least for the one before it to be classified.
+    const work = Math.min(...results.map((r) => r.body.timings.decodeMs + r.body.timings.inferMs));
+    expect(waits.filter((w) => w >= work * 0.5).length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,12 +1,17 @@
 /**
  * `POST /api/classify`: one image in, its result object out, through the process-wide
  * classifier (the same session and micro-batcher as the queue worker). Nothing is stored.
+ * At most CLASSIFIER_SYNC_CONCURRENCY (default 2) classify at once per process, so a burst of
+ * anonymous requests cannot fill the classifier's decode slots ahead of the queue's work; the
+ * time one waited for its turn is its `timings.queueMs`.
  */
 import type { HttpInput } from '../http/httpTypes';
 import { DEFAULT_TOP, sharedClassifier } from '../classify/classifier';
 import { badRequest } from '../errors';
 import { parseNumber } from '../numbers';
-import type { ClassificationResult } from '../results/result';
+import { Semaphore } from '../concurrency';
+import { intFromEnv } from '../env';
+import { roundMs, type ClassificationResult } from '../results/result';
 import { displayName } from '../uploads/uploadRequest';
 import { readImageBody } from './readImageBody';
 
@@ -41,11 +46,17 @@ export async function classifyRequest(
   const started = performance.now();
   const body = await readImageBody(request, { maxBytes: classifier.limits.maxBytes, ...options });
   const readMs = performance.now() - started;
-  const result = await classifier.classify(body.bytes, { ...query, contentType: body.contentType });
+  const result = await syncSlots().run(async () => {
+    const queueMs = performance.now() - started - readMs;
+    const classified = await classifier.classify(body.bytes, { ...query, contentType: body.contentType });
+    classified.timings.queueMs = roundMs(queueMs);
+    return classified;
+  });
   // Receiving the body is this route's "download", as reading the file is the CLI's.
-  result.timings.downloadMs = round(readMs);
-  result.timings.totalMs = round(result.timings.totalMs + readMs);
+  result.timings.downloadMs = roundMs(readMs);
+  result.timings.totalMs = roundMs(result.timings.totalMs + readMs + result.timings.queueMs);
   return result;
 }
 
-const round = (ms: number): number => Math.round(ms * 10) / 10;
+let slots: Semaphore | undefined;
+const syncSlots = (): Semaphore => (slots ??= new Semaphore(intFromEnv('CLASSIFIER_SYNC_CONCURRENCY', 2)));
