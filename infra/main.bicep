@@ -169,6 +169,9 @@ module api 'app/api.bicep' = {
       // Synchronous POST /api/classify calls classifying at once per instance: the rest wait,
       // so a burst of them never fills the decode slots ahead of the queue's work.
       CLASSIFIER_SYNC_CONCURRENCY: '2'
+      // A batch takes tens of milliseconds: past this the inference thread is taken for hung,
+      // ended and started again, and its batch's messages are retried.
+      CLASSIFIER_INFERENCE_TIMEOUT_SECONDS: '60'
       // Reliability (docs/reliability.md): how long a message waits while the model cannot load,
       // and how many days uploaded images and results are kept before cleanupExpired deletes them.
       MODEL_WAIT_SECONDS: '30'

@@ -5,8 +5,11 @@ import type { OrtRunnerOptions } from './ortRunner';
 export interface InferenceThreadData {
   manifest: Pick<ModelManifest, 'input' | 'output' | 'preprocessing'>;
   options: OrtRunnerOptions;
-  /** FAULT HOOK (tests only, INFERENCE_FAULTS=exit-after:N): the first thread exits before its Nth batch's answer. */
-  exitAfterBatches?: number;
+  /**
+   * FAULT HOOK (tests only, INFERENCE_FAULTS=exit-after:N or hang-after:N): the first thread
+   * exits before its Nth batch's answer, or hangs in it as a stuck native call would.
+   */
+  fault?: { kind: 'exit' | 'hang'; afterBatches: number };
 }
 
 export interface InferenceRequest {

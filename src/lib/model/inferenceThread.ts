@@ -19,7 +19,12 @@ OrtRunner.create(data.manifest, data.options).then(
     port.on('message', (request: InferenceRequest) => {
       runner.run(request.pixels, request.count).then(
         (probabilities) => {
-          if (++batches === data.exitAfterBatches) process.exit(70); // the fault hook: a thread that dies
+          if (++batches === data.fault?.afterBatches) {
+            // The fault hook: a thread that dies, or one stuck for good (Atomics.wait blocks it
+            // as a hung native call would; only terminate() ends it).
+            if (data.fault.kind === 'exit') process.exit(70);
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+          }
           const reply: InferenceReply = { id: request.id, probabilities };
           port.postMessage(reply, [probabilities.buffer as ArrayBuffer]);
         },

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ClassifierError } from '../errors';
 import { compiledEntry } from '../paths';
+import { intFromEnv } from '../env';
 import type { InferenceReply, InferenceThreadData, ThreadStatus } from './inferenceProtocol';
 import type { LoadedManifest } from './manifest';
 import { ensureModelFile, type ModelFileOptions } from './modelFile';
@@ -20,6 +21,11 @@ export interface ModelSessionOptions extends ModelFileOptions {
   allowSpinning?: boolean;
   /** Where the session runs (default 'worker': its own thread). */
   thread?: 'worker' | 'main';
+  /**
+   * Longest a batch may take on the inference thread before the thread is taken for hung,
+   * ended, and started again by the next batch (default CLASSIFIER_INFERENCE_TIMEOUT_SECONDS, 60).
+   */
+  inferenceTimeoutMs?: number;
 }
 
 /** Runs `count` crops laid end to end; resolves to `count` probability rows laid end to end. */
@@ -54,9 +60,11 @@ export class ModelSession {
         async () => undefined,
       );
     }
-    const exitAfter = /^exit-after:(\d+)$/.exec(process.env.INFERENCE_FAULTS ?? '')?.[1];
-    if (exitAfter) data.exitAfterBatches = Number(exitAfter);
-    const thread = await healingThread(data);
+    const fault = /^(exit|hang)-after:(\d+)$/.exec(process.env.INFERENCE_FAULTS ?? '');
+    if (fault) data.fault = { kind: fault[1] as 'exit' | 'hang', afterBatches: Number(fault[2]) };
+    const timeoutMs =
+      options.inferenceTimeoutMs ?? intFromEnv('CLASSIFIER_INFERENCE_TIMEOUT_SECONDS', 60) * 1000;
+    const thread = await healingThread(data, timeoutMs);
     return new ModelSession(manifest, modelPath, thread.run, thread.close);
   }
 
@@ -112,14 +120,15 @@ function threadEntry(): string {
  */
 async function healingThread(
   data: InferenceThreadData,
+  timeoutMs: number,
 ): Promise<{ run: RunBatch; close: () => Promise<void> }> {
-  let current = await startThread(data);
+  let current = await startThread(data, timeoutMs);
   let replacing: Promise<InferenceThread> | undefined;
   let closed = false;
   const run: RunBatch = async (pixels, count) => {
     if (current.dead() && !closed) {
       // The fault hook breaks the first thread only.
-      replacing ??= startThread({ ...data, exitAfterBatches: undefined }).finally(
+      replacing ??= startThread({ ...data, fault: undefined }, timeoutMs).finally(
         () => (replacing = undefined),
       );
       current = await replacing.catch((err: unknown) => {
@@ -152,7 +161,7 @@ interface InferenceThread {
   dead: () => boolean;
 }
 
-async function startThread(data: InferenceThreadData): Promise<InferenceThread> {
+async function startThread(data: InferenceThreadData, timeoutMs: number): Promise<InferenceThread> {
   const worker = new Worker(threadEntry(), { workerData: data });
   const pending = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
   let nextId = 0;
@@ -200,7 +209,25 @@ async function startThread(data: InferenceThreadData): Promise<InferenceThread> 
       if (failure) return reject(failure);
       const id = nextId++;
       if (pending.size === 0) worker.ref();
-      pending.set(id, { resolve, reject });
+      // A batch takes tens of milliseconds; one that outlives the timeout is a hung thread.
+      const timer = setTimeout(() => {
+        failAll(
+          new ClassifierError(
+            'internal_error',
+            `Inference took longer than ${timeoutMs / 1000} s; the inference thread is restarted.`,
+            { retryable: true },
+          ),
+        );
+        void worker.terminate();
+      }, timeoutMs);
+      timer.unref();
+      const done =
+        <T>(settle: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          settle(value);
+        };
+      pending.set(id, { resolve: done(resolve), reject: done(reject) });
       worker.postMessage({ id, pixels, count }, [pixels.buffer as ArrayBuffer]);
     });
   return { run, close: async () => void (await worker.terminate()), dead: () => failure !== undefined };

@@ -29,3 +29,25 @@ describe('the inference thread', () => {
     }
   });
 });
+
+describe('a hung inference thread', () => {
+  let classifier: Classifier;
+  beforeAll(async () => {
+    process.env.INFERENCE_FAULTS = 'hang-after:2';
+    classifier = await Classifier.create({ inferenceTimeoutMs: 1000 });
+    delete process.env.INFERENCE_FAULTS;
+  });
+  afterAll(() => classifier.session.dispose());
+
+  it('is ended after the inference timeout and started again by the next batch', async () => {
+    const cat = img.photo(img.CAT);
+    const classify = () => classifier.classify(cat, { name: 'cat.png' });
+    expect((await classify()).status).toBe('succeeded');
+    const started = Date.now();
+    const stuck = await classify(); // batch 2 hangs
+    expect(stuck).toMatchObject({ status: 'failed', error: { code: 'internal_error' } });
+    expect(stuck.error!.message).toMatch(/Inference took longer than 1 s/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await classify()).status).toBe('succeeded');
+  });
+});
