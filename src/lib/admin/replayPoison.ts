@@ -7,6 +7,8 @@
  */
 import { parseClassifyMessage, resultIdsOf, type ClassifyMessage } from '../queue/classifyMessage';
 import { decodeQueueMessage } from '../queue/encoding';
+import { jobStopped } from '../jobs/jobStatusCache';
+import { recordJobOutcome } from '../jobs/recordOutcome';
 import { getResult, updateResult } from '../results/resultStore';
 import { storageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
@@ -75,14 +77,22 @@ function readMessage(text: string): ClassifyMessage | undefined {
   }
 }
 
-/** Puts a failed-with-internal_error (or missing, or stuck) row back to `queued`; false when replay is pointless. */
+/**
+ * Puts a failed-with-internal_error (or missing, or stuck) row back to `queued`; false when
+ * replay is pointless: the row is terminal for good (then its job must have counted it: a
+ * count that threw on the last attempt is made here), or its job was cancelled or stopped
+ * (whose worker would skip the image and leave the row queued for ever).
+ */
 async function resetForReplay(resultId: string): Promise<boolean> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const record = await getResult(resultId);
     if (!record) return true; // the worker creates it
-    const { status, error } = record.result;
-    if (status === 'succeeded') return false;
-    if (status === 'failed' && error?.code !== 'internal_error') return false;
+    const { status, error, jobId } = record.result;
+    if (status === 'succeeded' || (status === 'failed' && error?.code !== 'internal_error')) {
+      if (jobId) await recordJobOutcome(record.result); // idempotent: counted once
+      return false;
+    }
+    if (jobId && (await jobStopped(jobId))) return false;
     const { error: _e, completedAt: _c, predictions: _p, ...rest } = record.result;
     if (await updateResult({ ...rest, status: 'queued' }, record.etag, { blob: record.blob })) return true;
   }

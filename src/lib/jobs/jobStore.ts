@@ -67,37 +67,52 @@ export async function updateJob(job: Job, etag: string): Promise<string | undefi
 /** The row key of one image's terminal result in its job's partition. */
 export const resultRowKey = (resultId: string): string => `${RESULT_ROW_PREFIX}${resultId}`;
 
+/** A counted result row that a later outcome replaces (a replayed image that now succeeded). */
+export interface RecountedResult {
+  result: ClassificationResult;
+  /** The row's ETag as read: the replace happens only at that version. */
+  etag: string;
+}
+
 /**
- * One transaction: create the result rows and replace the job row at `etag` (so both happen
- * or neither). Throws the service error: 412 when the job row moved on, 409 when a result row
- * already exists (its index in the batch is the number before ":" in the message).
+ * One transaction: create the result rows, replace the recounted ones at their ETags, and
+ * replace the job row at `etag` (so all happen or none). Throws the service error: 412 when
+ * the job row or a recounted row moved on, 409 when a result row already exists.
  */
 export async function commitResults(
   job: Job,
   etag: string,
   results: ClassificationResult[],
+  recounted: RecountedResult[] = [],
 ): Promise<string> {
-  const actions: TransactionAction[] = results.map((r) => [
-    'create',
-    {
-      partitionKey: job.id,
-      rowKey: resultRowKey(r.id),
-      status: r.status,
-      name: r.source.name,
-      result: JSON.stringify(r),
-    },
-  ]);
+  const row = (r: ClassificationResult) => ({
+    partitionKey: job.id,
+    rowKey: resultRowKey(r.id),
+    status: r.status,
+    name: r.source.name,
+    result: JSON.stringify(r),
+  });
+  const actions: TransactionAction[] = [
+    ...results.map((r): TransactionAction => ['create', row(r)]),
+    ...recounted.map((r): TransactionAction => ['update', row(r.result), 'Replace', { etag: r.etag }]),
+  ];
   actions.push(['update', toEntity(job), 'Replace', { etag }]);
   const response = await table().submitTransaction(actions);
   return response.subResponses[response.subResponses.length - 1].etag ?? '';
 }
 
-export async function hasResultRow(jobId: string, resultId: string): Promise<boolean> {
+/** The status and ETag of an image's counted result row in its job, or undefined when it is not counted. */
+export async function countedResult(
+  jobId: string,
+  resultId: string,
+): Promise<{ status: string; etag: string } | undefined> {
   try {
-    await table().getEntity(jobId, resultRowKey(resultId), { queryOptions: { select: ['status'] } });
-    return true;
+    const row = await table().getEntity<{ status: string }>(jobId, resultRowKey(resultId), {
+      queryOptions: { select: ['status'] },
+    });
+    return { status: row.status, etag: row.etag };
   } catch (err) {
-    if (isStatus(err, 404)) return false;
+    if (isStatus(err, 404)) return undefined;
     throw err;
   }
 }

@@ -3,6 +3,8 @@
  * row in the job's partition in the same entity-group transaction that replaces the job row
  * at its ETag (jobStore.commitResults): a redelivered message's outcome hits 409 on its result
  * row and is dropped; a rival writer's update hits 412 and the batch is re-read and retried.
+ * An image counted `failed` that succeeds after a replay is recounted: its row is replaced at
+ * its ETag and the counts move from failed to succeeded in the same transaction.
  *
  * Outcomes from the same process are coalesced: while one transaction for a job is in flight,
  * the next outcomes wait and go together in the next one (up to 99, the batch limit of 100
@@ -15,7 +17,7 @@ import { isStatus } from '../storage/restErrors';
 import { JOB_TERMINAL, nextStatus, type Job } from './job';
 import { enqueueJobMessage } from './jobMessage';
 import { noteJobStatus } from './jobStatusCache';
-import { commitResults, getJob, hasResultRow, type JobRecord } from './jobStore';
+import { commitResults, countedResult, getJob, type JobRecord, type RecountedResult } from './jobStore';
 
 const MAX_BATCH = 99;
 const MAX_ATTEMPTS = 50;
@@ -87,28 +89,32 @@ const lastWritten = new Map<string, JobRecord>();
 
 async function commit(jobId: string, results: ClassificationResult[]): Promise<void> {
   let todo = uniqueById(results);
+  let recounted: RecountedResult[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const record = lastWritten.get(jobId) ?? (await getJob(jobId));
     lastWritten.delete(jobId);
     if (!record) return; // the job is gone: nothing to count into
     const wasTerminal = JOB_TERMINAL.includes(record.job.status);
-    if (todo.length === 0) {
+    if (todo.length === 0 && recounted.length === 0) {
       // Everything was counted before (redeliveries); a job that ended still needs its exports.
       if (wasTerminal && !record.job.exportedAt) await enqueueJobMessage({ kind: 'export', jobId });
       return;
     }
-    const job = withOutcomes(record.job, todo);
+    const job = withOutcomes(record.job, todo, recounted);
     try {
       recorderStats.transactions++;
-      const etag = await commitResults(job, record.etag, todo);
+      const etag = await commitResults(job, record.etag, todo, recounted);
       if (etag) remember({ job, etag });
     } catch (err) {
       if (isStatus(err, 412)) {
         recorderStats.etagConflicts++;
+        // A recounted row may be the one that moved on: sort everything again.
+        if (recounted.length > 0)
+          ({ todo, recounted } = await sortCounted(jobId, [...todo, ...recounted.map((r) => r.result)]));
         continue;
       }
       if (isStatus(err, 409)) {
-        todo = await withoutCounted(jobId, todo, err);
+        ({ todo, recounted } = await sortCounted(jobId, [...todo, ...recounted.map((r) => r.result)]));
         continue;
       }
       throw err;
@@ -126,34 +132,43 @@ function remember(record: JobRecord): void {
   if (lastWritten.size > 100) lastWritten.delete(lastWritten.keys().next().value!); // oldest first
 }
 
-function withOutcomes(job: Job, results: ClassificationResult[]): Job {
+function withOutcomes(job: Job, results: ClassificationResult[], recounted: RecountedResult[]): Job {
   const next: Job = { ...job };
   for (const r of results) {
     if (r.status === 'succeeded') next.succeeded++;
     else next.failed++;
     if (r.reused) next.reused++;
   }
+  for (const { result } of recounted) {
+    next.failed--;
+    next.succeeded++;
+    if (result.reused) next.reused++;
+  }
   next.status = nextStatus(next);
   if (next.status !== job.status) next.completedAt = new Date().toISOString();
   return next;
 }
 
-/** Drops the results whose rows already exist: the one the 409 names, or each one checked. */
-async function withoutCounted(
+/**
+ * After a 409: which results are not counted yet (to create), which replace a `failed` count
+ * now that they succeeded (a replay), and which were counted already as they are (dropped:
+ * a redelivery). One read per result, only when a transaction met an existing row.
+ */
+async function sortCounted(
   jobId: string,
-  todo: ClassificationResult[],
-  err: unknown,
-): Promise<ClassificationResult[]> {
-  // The service names the failed operation as "<index>:<message>" in an entity-group transaction.
-  const index = Number(/^(\d+):/.exec((err as Error).message ?? '')?.[1] ?? NaN);
-  if (Number.isInteger(index) && index < todo.length && todo.length <= 2) {
-    recorderStats.duplicates++;
-    return todo.filter((_, i) => i !== index);
-  }
-  // A redelivered batch is usually all duplicates: check them all at once, not one per failed batch.
-  const exists = await Promise.all(todo.map((r) => hasResultRow(jobId, r.id)));
-  recorderStats.duplicates += exists.filter(Boolean).length;
-  return todo.filter((_, i) => !exists[i]);
+  results: ClassificationResult[],
+): Promise<{ todo: ClassificationResult[]; recounted: RecountedResult[] }> {
+  const rows = await Promise.all(results.map((r) => countedResult(jobId, r.id)));
+  const todo: ClassificationResult[] = [];
+  const recounted: RecountedResult[] = [];
+  results.forEach((result, i) => {
+    const row = rows[i];
+    if (!row) todo.push(result);
+    else if (row.status === 'failed' && result.status === 'succeeded')
+      recounted.push({ result, etag: row.etag });
+    else recorderStats.duplicates++;
+  });
+  return { todo, recounted };
 }
 
 function uniqueById(results: ClassificationResult[]): ClassificationResult[] {

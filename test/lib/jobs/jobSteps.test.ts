@@ -1,12 +1,23 @@
-/** Job steps that cannot succeed end their job with the reason, instead of leaving it running. */
-import { newJobId, type Job } from '../../../src/lib/jobs/job';
-import { createJob as insertJob, getJob } from '../../../src/lib/jobs/jobStore';
+/**
+ * Jobs without the app's worker in the loop: steps that cannot succeed end their job with the
+ * reason; counts follow a replay (a failed image that succeeds is recounted, a success whose
+ * count was lost is counted, a cancelled job takes nothing back).
+ */
+import { replayPoison } from '../../../src/lib/admin/replayPoison';
+import { jobImageResultId, newJobId, type Job } from '../../../src/lib/jobs/job';
+import { recordJobOutcome } from '../../../src/lib/jobs/recordOutcome';
+import { encodeQueueMessage } from '../../../src/lib/queue/encoding';
+import { zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
+import { createResult, getResult } from '../../../src/lib/results/resultStore';
+import { storageClients } from '../../../src/lib/storage/clients';
+import { storageNames } from '../../../src/lib/storage/names';
+import { createJob as insertJob, getJob, listJobResults } from '../../../src/lib/jobs/jobStore';
 import { runJobStep } from '../../../src/lib/jobs/runJobStep';
 import { useLocalStack } from '../../support/stack';
 
 useLocalStack();
 
-async function runningJob(container: string): Promise<Job> {
+async function runningJob(container: string, extra: Partial<Job> = {}): Promise<Job> {
   const job: Job = {
     id: newJobId(),
     kind: 'listing',
@@ -22,6 +33,7 @@ async function runningJob(container: string): Promise<Job> {
     listedPages: 0,
     listingComplete: false,
     startedAt: new Date().toISOString(),
+    ...extra,
   };
   await insertJob(job);
   return job;
@@ -50,3 +62,84 @@ describe('job steps', () => {
     });
   });
 });
+
+function jobImage(
+  job: Job,
+  name: string,
+  status: 'succeeded' | 'failed',
+  code?: string,
+): ClassificationResult {
+  return {
+    id: jobImageResultId(job.id, job.container!, name),
+    status,
+    source: { name },
+    model: { id: 'm', sha256: 'abc' },
+    ...(status === 'succeeded'
+      ? { predictions: [{ label: 'tabby, tabby cat', classIndex: 281, score: 0.9 }] }
+      : { error: { code: code as 'internal_error', message: 'Gave up after 5 attempts.' } }),
+    timings: zeroTimings(),
+    createdAt: new Date().toISOString(),
+    completedAt: new Date().toISOString(),
+    jobId: job.id,
+  };
+}
+
+async function poisoned(job: Job, names: string[]): Promise<void> {
+  const poison = storageClients().queues.getQueueClient(storageNames.classifyPoisonQueue);
+  await poison.createIfNotExists();
+  const images = names.map((blob) => ({ resultId: jobImageResultId(job.id, job.container!, blob), blob }));
+  const message = {
+    kind: 'job',
+    jobId: job.id,
+    container: job.container,
+    images,
+    enqueuedAt: new Date().toISOString(),
+  };
+  await poison.sendMessage(encodeQueueMessage(message));
+}
+
+describe('counts after a replay', () => {
+  it('recounts an image counted failed that succeeds after a replay, and keeps its new copy', async () => {
+    const job = await runningJob('images', { total: 1, listedPages: 1, listingComplete: true });
+    await recordJobOutcome(jobImage(job, 'a.jpg', 'failed', 'internal_error'));
+    expect((await getJob(job.id))!.job).toMatchObject({ succeeded: 0, failed: 1 });
+    await recordJobOutcome(jobImage(job, 'a.jpg', 'succeeded'));
+    expect((await getJob(job.id))!.job).toMatchObject({ succeeded: 1, failed: 0, status: 'succeeded' });
+    const [page] = await collect(listJobResults(job.id));
+    expect(page.results.map((r) => r.status)).toEqual(['succeeded']);
+    // A redelivery of the same success changes nothing.
+    await recordJobOutcome(jobImage(job, 'a.jpg', 'succeeded'));
+    expect((await getJob(job.id))!.job).toMatchObject({ succeeded: 1, failed: 0 });
+  });
+
+  it('counts, on replay, an image whose row succeeded but whose count was lost', async () => {
+    const job = await runningJob('images', { total: 1, listedPages: 1, listingComplete: true });
+    const done = jobImage(job, 'b.jpg', 'succeeded');
+    await createResult(done, { container: 'images', name: 'b.jpg' });
+    await poisoned(job, ['b.jpg']);
+    const outcome = await replayPoison();
+    expect(outcome.dropped).toContain(done.id);
+    expect((await getJob(job.id))!.job).toMatchObject({ succeeded: 1, status: 'succeeded' });
+  });
+
+  it('takes nothing back into a cancelled job: its failed image stays failed, not queued', async () => {
+    const job = await runningJob('images', {
+      total: 2,
+      listedPages: 1,
+      listingComplete: true,
+      status: 'cancelled',
+    });
+    const failed = jobImage(job, 'c.jpg', 'failed', 'internal_error');
+    await createResult(failed, { container: 'images', name: 'c.jpg' });
+    await poisoned(job, ['c.jpg']);
+    const outcome = await replayPoison();
+    expect(outcome.dropped).toContain(failed.id);
+    expect((await getResult(failed.id))!.result.status).toBe('failed');
+  });
+});
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
