@@ -158,6 +158,7 @@ module api 'app/api.bicep' = {
       // The contract's defaults, declared so operators find and tune them in one place.
       CLASSIFIER_MAX_BYTES: '20971520'
       CLASSIFIER_MAX_PIXELS: '50000000'
+      CLASSIFIER_MAX_DECODE_SECONDS: '30'
       // The host's cap on any request body (default 100 MB): what the largest accepted request
       // needs, a base64 JSON image of CLASSIFIER_MAX_BYTES (src/lib/sync/base64Image.ts,
       // jsonLimitFor; a test keeps them equal). Raise both together.

@@ -10,7 +10,7 @@
  */
 import sharp from 'sharp';
 import { ClassifierError } from '../errors';
-import type { DecodeLimits } from './limits';
+import { DEFAULT_LIMITS, type DecodeLimits } from './limits';
 import { checkBytes } from './validate';
 import type { ImageFormat } from './sniff';
 
@@ -20,6 +20,8 @@ import type { ImageFormat } from './sniff';
  * not reused. sharp's and libvips's versions are part of the key as well (Classifier.contentKey).
  */
 export const DECODE_REVISION = 1;
+
+const DEFAULT_DECODE_SECONDS = DEFAULT_LIMITS.maxDecodeSeconds ?? 30;
 
 export interface DecodeOptions {
   limits: DecodeLimits;
@@ -69,7 +71,8 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
   const resizedW = Math.max(options.centerCrop, Math.round(region.width * scale));
   const resizedH = Math.max(options.centerCrop, Math.round(region.height * scale));
   try {
-    let image = sharp(bytes, input).autoOrient();
+    const seconds = options.limits.maxDecodeSeconds ?? DEFAULT_DECODE_SECONDS;
+    let image = sharp(bytes, input).timeout({ seconds }).autoOrient();
     // After autoOrient, a pre-resize extract is in the oriented image's coordinates (sharp's rotateBeforePreExtract).
     if (region.width < upW || region.height < upH) image = image.extract(region);
     const pixels = await image
@@ -87,7 +90,7 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
       .toBuffer();
     return { format, width: upW, height: upH, pixels };
   } catch (err) {
-    throw decodeFailure(err, format);
+    throw decodeFailure(err, format, options.limits.maxDecodeSeconds ?? DEFAULT_DECODE_SECONDS);
   }
 }
 
@@ -122,7 +125,7 @@ async function readHeader(bytes: Buffer, format: ImageFormat): Promise<sharp.Met
     // No pixel limit here: this only parses the header, and we want to report the real size.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw decodeFailure(err, format);
+    throw decodeFailure(err, format, DEFAULT_DECODE_SECONDS);
   }
   if (meta.format !== SHARP_FORMAT[format] || !meta.width || !meta.height) {
     throw new ClassifierError(
@@ -133,8 +136,15 @@ async function readHeader(bytes: Buffer, format: ImageFormat): Promise<sharp.Met
   return meta;
 }
 
-function decodeFailure(err: unknown, format: ImageFormat): ClassifierError {
+function decodeFailure(err: unknown, format: ImageFormat, seconds: number): ClassifierError {
   const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  if (/^timeout: /.test(detail)) {
+    return new ClassifierError(
+      'internal_error',
+      `Decoding the ${format.toUpperCase()} image took longer than ${seconds} s (${detail}); it is retried.`,
+      { retryable: true, cause: err },
+    );
+  }
   if (/exceeds pixel limit/i.test(detail)) {
     return new ClassifierError('image_too_large', `The image is larger than the pixel limit (${detail}).`);
   }
