@@ -4,7 +4,7 @@
  */
 import { ClassifierError } from '../errors';
 import { storageClients } from '../storage/clients';
-import { newJobId, nextStatus, type Job } from './job';
+import { newJob, nextStatus, type Job } from './job';
 import { enqueueJobMessage } from './jobMessage';
 import type { JobRequest } from './jobRequest';
 import { createJob as insertJob, getJob, updateJob } from './jobStore';
@@ -24,21 +24,7 @@ export async function createJob(request: JobRequest, options: CreateJobOptions =
         `Container "${request.container}" was not found in the app's storage account; create it or check the name.`,
       );
   }
-  const job: Job = {
-    id: newJobId(),
-    kind: request.kind,
-    maxFailures: request.maxFailures,
-    dryRun: false,
-    pageSize: 0,
-    status: 'running',
-    total: 0,
-    succeeded: 0,
-    failed: 0,
-    reused: 0,
-    listedPages: 0,
-    listingComplete: false,
-    startedAt: new Date().toISOString(),
-  };
+  const job = newJob({ kind: request.kind, maxFailures: request.maxFailures });
   if (request.kind === 'listing') {
     Object.assign(job, {
       container: request.container,

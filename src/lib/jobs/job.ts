@@ -64,6 +64,24 @@ export interface JobView {
 }
 
 export const newJobId = (): string => randomUUID();
+
+/** A job as it starts: running, nothing listed or counted yet; `init` sets its kind and the rest. */
+export function newJob(init: Pick<Job, 'kind'> & Partial<Job>): Job {
+  return {
+    id: newJobId(),
+    dryRun: false,
+    pageSize: 0,
+    status: 'running',
+    total: 0,
+    succeeded: 0,
+    failed: 0,
+    reused: 0,
+    listedPages: 0,
+    listingComplete: false,
+    startedAt: new Date().toISOString(),
+    ...init,
+  };
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 export const isJobId = (value: string): boolean => UUID.test(value);
 

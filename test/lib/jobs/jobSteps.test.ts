@@ -4,7 +4,7 @@
  * count was lost is counted, a cancelled job takes nothing back).
  */
 import { replayPoison } from '../../../src/lib/admin/replayPoison';
-import { jobImageResultId, newJobId, type Job } from '../../../src/lib/jobs/job';
+import { jobImageResultId, newJob, type Job } from '../../../src/lib/jobs/job';
 import { recordJobOutcome } from '../../../src/lib/jobs/recordOutcome';
 import { encodeQueueMessage } from '../../../src/lib/queue/encoding';
 import { zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
@@ -18,23 +18,7 @@ import { useLocalStack } from '../../support/stack';
 useLocalStack();
 
 async function runningJob(container: string, extra: Partial<Job> = {}): Promise<Job> {
-  const job: Job = {
-    id: newJobId(),
-    kind: 'listing',
-    container,
-    prefix: '',
-    dryRun: false,
-    pageSize: 100,
-    status: 'running',
-    total: 0,
-    succeeded: 0,
-    failed: 0,
-    reused: 0,
-    listedPages: 0,
-    listingComplete: false,
-    startedAt: new Date().toISOString(),
-    ...extra,
-  };
+  const job = newJob({ kind: 'listing', container, prefix: '', pageSize: 100, ...extra });
   await insertJob(job);
   return job;
 }

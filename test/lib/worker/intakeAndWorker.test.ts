@@ -22,7 +22,7 @@ import { eventually, useLocalStack } from '../../support/stack';
 import { jobEnded, jobResults, parseJsonl, startJob } from '../../jobs/jobApi';
 import { deleteResult } from '../../../src/lib/retention/deleteResult';
 import { TERMINAL_STATUSES as TERMINAL } from '../../../src/lib/results/result';
-import { jobImageResultId, newJobId } from '../../../src/lib/jobs/job';
+import { jobImageResultId, newJob, newJobId } from '../../../src/lib/jobs/job';
 import { createJob as insertJob, getJob } from '../../../src/lib/jobs/jobStore';
 import { recorderStats } from '../../../src/lib/jobs/recordOutcome';
 import type { JobImagesMessage } from '../../../src/lib/queue/classifyMessage';
@@ -211,22 +211,17 @@ describe('jobs', () => {
       `${jobId}/b-${f}`,
     ]);
     for (const name of names) await version(name, img.photo(name.split('-').pop()!));
-    await insertJob({
+    const job = newJob({
       id: jobId,
       kind: 'listing',
       container: HAND,
       prefix: `${jobId}/`,
-      dryRun: false,
       pageSize: 100,
-      status: 'running',
       total: names.length,
-      succeeded: 0,
-      failed: 0,
-      reused: 0,
       listedPages: 1,
       listingComplete: true,
-      startedAt: new Date().toISOString(),
     });
+    await insertJob(job);
     const before = recorderStats.transactions;
     const message: JobImagesMessage = {
       kind: 'job',
