@@ -81,3 +81,22 @@ export async function rememberContent(result: ClassificationResult, key: Content
     if (!isStatus(err, 409)) throw err;
   }
 }
+
+/**
+ * Forgets what a result taught the index (DELETE of the result): the entries it wrote, under
+ * any model. Another result of the same bytes then only costs one classification again.
+ */
+export async function forgetContent(result: ClassificationResult): Promise<void> {
+  const sha256 = result.source.sha256;
+  if (!sha256) return;
+  const filter = `PartitionKey eq '${sha256.replace(/'/g, "''")}' and firstResultId eq '${result.id.replace(/'/g, "''")}'`;
+  for await (const entity of table().listEntities<ContentEntity>({
+    queryOptions: { filter, select: ['rowKey'] },
+  })) {
+    try {
+      await table().deleteEntity(sha256, entity.rowKey!);
+    } catch (err) {
+      if (!isStatus(err, 404)) throw err;
+    }
+  }
+}

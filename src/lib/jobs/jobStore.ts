@@ -117,6 +117,15 @@ export async function countedResult(
   }
 }
 
+/** Removes an image's copy from its job's results (DELETE of the result); gone already is fine. */
+export async function deleteCountedResult(jobId: string, resultId: string): Promise<void> {
+  try {
+    await table().deleteEntity(jobId, resultRowKey(resultId));
+  } catch (err) {
+    if (!isStatus(err, 404)) throw err;
+  }
+}
+
 export interface ListJobResultsOptions {
   /** Where the previous page stopped (the SDK's opaque token). */
   continuationToken?: string;

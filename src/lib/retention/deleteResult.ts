@@ -1,10 +1,13 @@
 /**
- * Removes one result everywhere it is stored: the uploaded bytes (`uploads/<id>`), the result
- * JSON blob and the table row, in that order, so an interrupted delete is finished by asking
+ * Removes one result everywhere it is stored: what the content index learnt from it and its
+ * copy in its job's results (DELETE only: retention keeps those), the uploaded bytes
+ * (`uploads/<id>`), the result JSON blob and the table row, in that order, so an interrupted delete is finished by asking
  * again (the row, which is what finds the rest, goes last). Drop-folder originals in `images`
  * belong to whoever put them there and are never deleted here.
  */
+import { forgetContent } from '../content/contentIndex';
 import { ClassifierError } from '../errors';
+import { deleteCountedResult } from '../jobs/jobStore';
 import { TERMINAL_STATUSES } from '../results/result';
 import { deleteResultRow, getResult, resultBlobName, type ResultRecord } from '../results/resultStore';
 import { storageClients } from '../storage/clients';
@@ -28,6 +31,8 @@ export async function deleteResult(id: string, options: DeleteResultOptions = {}
       `Result ${id} is ${status}; delete it once it has succeeded or failed.`,
     );
   }
+  await forgetContent(record.result);
+  if (record.result.jobId) await deleteCountedResult(record.result.jobId, record.result.id);
   await deleteStoredRecord(record, options);
   return true;
 }
