@@ -94,7 +94,7 @@ export async function forgetContent(result: ClassificationResult): Promise<void>
     queryOptions: { filter, select: ['rowKey'] },
   })) {
     try {
-      await table().deleteEntity(sha256, entity.rowKey!);
+      await table().deleteEntity(sha256, entity.rowKey);
     } catch (err) {
       if (!isStatus(err, 404)) throw err;
     }
