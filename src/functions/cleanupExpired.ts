@@ -1,12 +1,16 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { cleanupExpired as deleteExpired } from '../lib/retention/cleanupExpired';
+import { enqueueJobMessage } from '../lib/jobs/jobMessage';
+import { firstRetentionStep } from '../lib/retention/cleanupExpired';
 
-/** Daily retention sweep: uploads and results past their time-to-live (docs/reliability.md). */
+/**
+ * Daily retention sweep (docs/reliability.md): queues its first step on the `jobs` queue; each
+ * step deletes one page and queues the next, so no invocation can outrun functionTimeout.
+ */
 export async function cleanupExpired(_timer: Timer, context: InvocationContext): Promise<void> {
-  const started = Date.now();
-  const { uploadsDeleted, resultsDeleted } = await deleteExpired();
+  const step = firstRetentionStep();
+  await enqueueJobMessage({ kind: 'retention', step });
   context.log(
-    `retention: deleted ${uploadsDeleted} upload(s) and ${resultsDeleted} result(s) in ${Date.now() - started} ms`,
+    `retention: sweep queued (uploads before ${step.uploadsBefore}, results before ${step.resultsBefore})`,
   );
 }
 

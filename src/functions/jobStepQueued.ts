@@ -9,7 +9,7 @@ export async function jobStepQueued(message: unknown, context: InvocationContext
   const step = parseJobMessage(message);
   const { dequeueCount, maxDequeueCount } = toDeliveryInfo(context);
   const outcome = await runJobStep(step, { lastAttempt: dequeueCount >= maxDequeueCount });
-  context.log(`job ${step.jobId} ${step.kind} -> ${outcome}`);
+  context.log(`${step.kind === 'retention' ? '' : `job ${step.jobId} `}${step.kind} -> ${outcome}`);
 }
 
 app.storageQueue('jobStepQueued', {

@@ -1,11 +1,13 @@
 /**
- * One `jobs` queue message: a listing page or the exports of a job that ended. A listing page
+ * One `jobs` queue message: a listing page, the exports of a job that ended, or a step of the
+ * retention sweep (which queues the next one). A listing page
  * that fails on its last attempt fails its job with the reason: the message goes to
  * `jobs-poison`, and a job left `running` would keep its owner waiting forever.
  */
 import { giveUp } from './createJob';
+import { retentionStep } from '../retention/cleanupExpired';
 import { exportJob } from './jobExport';
-import type { JobMessage } from './jobMessage';
+import { enqueueJobMessage, type JobMessage } from './jobMessage';
 import { listPage } from './listPage';
 
 export interface JobStepOptions {
@@ -16,6 +18,11 @@ export interface JobStepOptions {
 export async function runJobStep(message: JobMessage, options: JobStepOptions = {}): Promise<string> {
   if (message.kind === 'export') {
     return (await exportJob(message.jobId)) ? 'exported' : 'unknown_job';
+  }
+  if (message.kind === 'retention') {
+    const { uploadsDeleted, resultsDeleted, next } = await retentionStep(message.step);
+    if (next) await enqueueJobMessage({ kind: 'retention', step: next });
+    return `retention ${message.step.phase}: deleted ${uploadsDeleted} upload(s), ${resultsDeleted} result(s)${next ? '; next step queued' : '; sweep done'}`;
   }
   try {
     const { outcome, blobs } = await listPage(message);

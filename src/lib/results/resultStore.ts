@@ -180,7 +180,6 @@ export async function* listResults(options: ListResultsOptions): AsyncGenerator<
   for await (const page of pages) yield page.map(fromEntity);
 }
 
-/** Deletes a result's row; a row already gone is fine (a retried delete). */
 /**
  * Deletes a result row; gone already is fine. With `etag`, only that version: false when the
  * row has changed since (a newer result must not be swept with the old one's listing).

@@ -1,6 +1,7 @@
 /**
- * Retention: deletes what is older than its time-to-live, page by page, so a large account
- * never has to fit in memory.
+ * Retention: deletes what is older than its time-to-live, one page per step, so a large account
+ * never has to fit in memory nor in one invocation's functionTimeout: the daily timer queues the
+ * first step on the `jobs` queue, and each step queues the next (retentionStep).
  * - Uploaded bytes (`uploads/*`) older than RETENTION_DAYS_UPLOADS, whatever their result says.
  * - Result rows (and their JSON blob, and upload bytes if still there) completed more than
  *   RETENTION_DAYS_RESULTS ago, and `awaiting_upload` rows never uploaded within the uploads TTL.
@@ -27,36 +28,90 @@ export interface CleanupResult {
   resultsDeleted: number;
 }
 
-export async function cleanupExpired(options: CleanupOptions = {}): Promise<CleanupResult> {
+/** One step of a sweep: which part, from where, and the cut-offs fixed when the sweep began. */
+export interface RetentionStep {
+  phase: 'uploads' | 'results';
+  /** ISO times: what is older goes. */
+  uploadsBefore: string;
+  resultsBefore: string;
+  /** Where the uploads listing stopped (results need none: what a step deletes leaves the filter). */
+  continuationToken?: string;
+  pageSize: number;
+}
+
+/** The first step of a sweep as of `now`. */
+export function firstRetentionStep(options: CleanupOptions = {}): RetentionStep {
   const retention = options.retention ?? retentionFromEnv();
   const now = options.now ?? new Date();
-  const uploadsBefore = cutoff(now, retention.uploadsDays);
-  const resultsBefore = cutoff(now, retention.resultsDays);
-  const uploadsDeleted = await deleteOldUploads(uploadsBefore, options);
-  const odata = (d: Date): string => `'${d.toISOString()}'`;
+  return {
+    phase: 'uploads',
+    uploadsBefore: cutoff(now, retention.uploadsDays).toISOString(),
+    resultsBefore: cutoff(now, retention.resultsDays).toISOString(),
+    pageSize: options.pageSize ?? 500,
+  };
+}
+
+/** Runs one page of a sweep; `next` is the step to queue, undefined when the sweep is done. */
+export async function retentionStep(
+  step: RetentionStep,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<CleanupResult & { next?: RetentionStep }> {
+  if (step.phase === 'uploads') {
+    const { deleted, continuationToken } = await deleteOldUploadsPage(step, options);
+    const next: RetentionStep = continuationToken
+      ? { ...step, continuationToken }
+      : { ...step, phase: 'results', continuationToken: undefined };
+    return { uploadsDeleted: deleted, resultsDeleted: 0, next };
+  }
+  const odata = (iso: string): string => `'${iso}'`;
   // ISO-8601 strings in UTC sort as times, so the service filters them with plain string comparison.
   const filter =
-    `(completedAt lt ${odata(resultsBefore)}) or ` +
-    `(status eq 'awaiting_upload' and createdAt lt ${odata(uploadsBefore)})`;
+    `(completedAt lt ${odata(step.resultsBefore)}) or ` +
+    `(status eq 'awaiting_upload' and createdAt lt ${odata(step.uploadsBefore)})`;
   let resultsDeleted = 0;
-  const pages = listResults({ filter, pageSize: options.pageSize ?? 500, abortSignal: options.abortSignal });
-  for await (const page of pages) {
+  let listed = 0;
+  for await (const page of listResults({
+    filter,
+    pageSize: step.pageSize,
+    abortSignal: options.abortSignal,
+  })) {
     for (const record of page) {
+      listed++;
       // The listing may be older than the row: only what is still the expired version goes.
       if (await deleteStoredRecord(record, { abortSignal: options.abortSignal, ifUnchanged: true }))
         resultsDeleted++;
     }
+    break; // one page per step
   }
-  return { uploadsDeleted, resultsDeleted };
+  // A full page that deleted something may have more behind it; a page that deleted nothing is
+  // all rows changed since their listing (they no longer match), so the sweep is done.
+  const more = listed === step.pageSize && resultsDeleted > 0;
+  return { uploadsDeleted: 0, resultsDeleted, next: more ? step : undefined };
 }
 
-async function deleteOldUploads(before: Date, options: CleanupOptions): Promise<number> {
+/** A whole sweep in this process, step after step (tests and tools; the app queues the steps). */
+export async function cleanupExpired(options: CleanupOptions = {}): Promise<CleanupResult> {
+  const total: CleanupResult = { uploadsDeleted: 0, resultsDeleted: 0 };
+  for (let step: RetentionStep | undefined = firstRetentionStep(options); step;) {
+    const done = await retentionStep(step, options);
+    total.uploadsDeleted += done.uploadsDeleted;
+    total.resultsDeleted += done.resultsDeleted;
+    step = done.next;
+  }
+  return total;
+}
+
+async function deleteOldUploadsPage(
+  step: RetentionStep,
+  options: { abortSignal?: AbortSignal },
+): Promise<{ deleted: number; continuationToken?: string }> {
   const container = storageClients().blobs.getContainerClient(storageNames.uploadsContainer);
-  let deleted = 0;
+  const before = new Date(step.uploadsBefore);
   const pages = container
     .listBlobsFlat({ abortSignal: options.abortSignal })
-    .byPage({ maxPageSize: options.pageSize ?? 500 });
+    .byPage({ maxPageSize: step.pageSize, continuationToken: step.continuationToken });
   for await (const page of pages) {
+    let deleted = 0;
     for (const blob of page.segment.blobItems) {
       if (blob.properties.lastModified >= before) continue;
       try {
@@ -66,6 +121,7 @@ async function deleteOldUploads(before: Date, options: CleanupOptions): Promise<
         if (!isStatus(err, 404)) throw err; // deleted meanwhile (DELETE /api/results/{id})
       }
     }
+    return { deleted, continuationToken: page.continuationToken || undefined };
   }
-  return deleted;
+  return { deleted: 0 };
 }
