@@ -47,6 +47,13 @@ export const DEFAULT_TOP = 5;
 
 export class Classifier {
   readonly limits: DecodeLimits;
+  /**
+   * What decides this classifier's answer for given bytes, as the content index's key: the
+   * model file, its input and preprocessing, its labels, the number of predictions kept, and
+   * the decoder (our revision, sharp's and libvips's versions). Any change keys a fresh entry,
+   * so a prediction made under other settings is never served as `reused`.
+   */
+  readonly contentKey: ContentModelKey;
   private readonly decodes: Semaphore;
   private readonly batcher: InferenceBatcher;
 
@@ -55,6 +62,19 @@ export class Classifier {
     options: ClassifierOptions,
   ) {
     this.limits = options.limits ?? limitsFromEnv();
+    const { manifest } = session;
+    const decides = {
+      model: session.sha256,
+      input: manifest.input,
+      preprocessing: manifest.preprocessing,
+      labels: manifest.labelNames,
+      top: DEFAULT_TOP,
+      decoder: [DECODE_REVISION, sharp.versions.sharp, sharp.versions.vips],
+    };
+    this.contentKey = {
+      id: manifest.id,
+      answer: sha256Of(Buffer.from(JSON.stringify(decides))).slice(0, 32),
+    };
     this.decodes = new Semaphore(options.decodeConcurrency ?? os.availableParallelism() + 1);
     // Batch size 8 and no wait: measured best on 2 cores (npm run bench -- batching).
     this.batcher = new InferenceBatcher(session, {
@@ -71,34 +91,6 @@ export class Classifier {
   get model(): { id: string; sha256: string } {
     return { id: this.session.manifest.id, sha256: this.session.sha256 };
   }
-
-  /**
-   * What decides this classifier's answer for given bytes, as the content index's key: the
-   * model file, its input and preprocessing, its labels, the number of predictions kept, and
-   * the decoder (our revision, sharp's and libvips's versions). Any change keys a fresh entry,
-   * so a prediction made under other settings is never served as `reused`.
-   */
-  get contentKey(): ContentModelKey {
-    this.cachedContentKey ??= {
-      id: this.session.manifest.id,
-      answer: createHash('sha256')
-        .update(
-          JSON.stringify({
-            model: this.session.sha256,
-            input: this.session.manifest.input,
-            preprocessing: this.session.manifest.preprocessing,
-            labels: this.session.manifest.labelNames,
-            top: DEFAULT_TOP,
-            decoder: [DECODE_REVISION, sharp.versions.sharp, sharp.versions.vips],
-          }),
-        )
-        .digest('hex')
-        .slice(0, 32),
-    };
-    return this.cachedContentKey;
-  }
-
-  private cachedContentKey?: ContentModelKey;
 
   async classify(bytes: Buffer, input: ClassifyInput): Promise<ClassificationResult> {
     const started = performance.now();

@@ -5,18 +5,23 @@
 import { Classifier } from '../../../src/lib/classify/classifier';
 import * as img from '../../support/images';
 
-describe('the inference thread', () => {
-  let classifier: Classifier;
+/** A classifier whose first inference thread breaks at its second batch (the fault hook), and a cat to classify. */
+function faulty(fault: string, options: { inferenceTimeoutMs?: number } = {}) {
+  const ctx = { classifier: undefined as unknown as Classifier };
   beforeAll(async () => {
-    process.env.INFERENCE_FAULTS = 'exit-after:2';
-    classifier = await Classifier.create();
+    process.env.INFERENCE_FAULTS = fault;
+    ctx.classifier = await Classifier.create(options);
     delete process.env.INFERENCE_FAULTS;
   });
-  afterAll(() => classifier.session.dispose());
+  afterAll(() => ctx.classifier.session.dispose());
+  const cat = img.photo(img.CAT);
+  return () => ctx.classifier.classify(cat, { name: 'cat.png' });
+}
+
+describe('the inference thread', () => {
+  const classify = faulty('exit-after:2');
 
   it('is started again by the next batch after it died', async () => {
-    const cat = img.photo(img.CAT);
-    const classify = () => classifier.classify(cat, { name: 'cat.png' });
     expect((await classify()).status).toBe('succeeded');
     // Batch 2: the thread exits before answering.
     const lost = await classify();
@@ -31,17 +36,9 @@ describe('the inference thread', () => {
 });
 
 describe('a hung inference thread', () => {
-  let classifier: Classifier;
-  beforeAll(async () => {
-    process.env.INFERENCE_FAULTS = 'hang-after:2';
-    classifier = await Classifier.create({ inferenceTimeoutMs: 1000 });
-    delete process.env.INFERENCE_FAULTS;
-  });
-  afterAll(() => classifier.session.dispose());
+  const classify = faulty('hang-after:2', { inferenceTimeoutMs: 1000 });
 
   it('is ended after the inference timeout and started again by the next batch', async () => {
-    const cat = img.photo(img.CAT);
-    const classify = () => classifier.classify(cat, { name: 'cat.png' });
     expect((await classify()).status).toBe('succeeded');
     const started = Date.now();
     const stuck = await classify(); // batch 2 hangs
