@@ -3,6 +3,7 @@ import { failureReport } from '../lib/admin/failureReport';
 import { badRequest } from '../lib/errors';
 import { parseNumber } from '../lib/numbers';
 import { errorResponse, json } from '../lib/http/responses';
+import { services } from './services';
 
 /** GET /api/admin/failures[?ids=N]: failed results by error code, stuck results, poison counts. Function key required in Azure. */
 export async function adminFailures(
@@ -13,7 +14,7 @@ export async function adminFailures(
   try {
     const idsPerCode =
       raw === null ? undefined : parseNumber(raw, 'ids', { min: 0, max: 10_000 }, badRequest);
-    return json(200, await failureReport({ idsPerCode }));
+    return json(200, await failureReport(services(), { idsPerCode }));
   } catch (err) {
     const answer = errorResponse(err);
     if (answer.status === 500) context.error('failure report failed', err);

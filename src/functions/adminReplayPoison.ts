@@ -4,6 +4,7 @@ import { badRequest } from '../lib/errors';
 import { MAX_REPLAY } from '../lib/admin/replayPoison';
 import { parseNumber } from '../lib/numbers';
 import { errorResponse, json } from '../lib/http/responses';
+import { services } from './services';
 
 /**
  * POST /api/admin/replay-poison[?max=N]: after a fix, moves `classify-poison` messages back
@@ -16,7 +17,7 @@ export async function adminReplayPoison(
   const raw = request.query.get('max');
   try {
     const max = raw === null ? undefined : parseNumber(raw, 'max', { min: 1, max: MAX_REPLAY }, badRequest);
-    const outcome = await replayPoison({ max });
+    const outcome = await replayPoison(services(), { max });
     context.log(
       `replay-poison: ${outcome.replayed.length} replayed, ${outcome.dropped.length} dropped, ${outcome.unreadable} unreadable`,
     );

@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
-import { sharedClassifier } from '../lib/classify/classifier';
 import { ensureStorage } from '../lib/storage/ensureStorage';
+import { services } from './services';
 
 /**
  * Start-up: make sure the containers, queues and table exist, and load and warm the model
@@ -10,7 +10,8 @@ import { ensureStorage } from '../lib/storage/ensureStorage';
  */
 app.hook.appStart(async () => {
   const started = performance.now();
-  const [storage, model] = await Promise.allSettled([ensureStorage(), sharedClassifier()]);
+  const { storage: clients, models } = services();
+  const [storage, model] = await Promise.allSettled([ensureStorage(clients), models.classifier()]);
   for (const [part, outcome] of [
     ['storage', storage],
     ['model', model],

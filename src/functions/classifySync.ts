@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { errorResponse, json } from '../lib/http/responses';
 import { classifyRequest } from '../lib/sync/classifyRequest';
+import { services } from './services';
 
 /**
  * POST /api/classify: classifies one image now. 200 with the result when it succeeded, 422 with
@@ -12,7 +13,7 @@ export async function classifySync(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
-    const result = await classifyRequest(request);
+    const result = await classifyRequest(services(), request);
     const { name, bytes } = result.source;
     context.log(`classify ${result.id} "${name}" (${bytes} bytes) -> ${result.error?.code ?? result.status}`);
     if (result.error?.code === 'internal_error') {

@@ -1,6 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { enqueueJobMessage } from '../lib/jobs/jobMessage';
 import { firstRetentionStep } from '../lib/retention/cleanupExpired';
+import { services } from './services';
 
 /**
  * Daily retention sweep (docs/reliability.md): queues its first step on the `jobs` queue; each
@@ -8,7 +9,7 @@ import { firstRetentionStep } from '../lib/retention/cleanupExpired';
  */
 export async function cleanupExpired(_timer: Timer, context: InvocationContext): Promise<void> {
   const step = firstRetentionStep();
-  await enqueueJobMessage({ kind: 'retention', step });
+  await enqueueJobMessage(services().storage, { kind: 'retention', step });
   context.log(
     `retention: sweep queued (uploads before ${step.uploadsBefore}, results before ${step.resultsBefore})`,
   );

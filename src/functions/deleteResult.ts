@@ -3,6 +3,7 @@ import { ClassifierError } from '../lib/errors';
 import { errorResponse, notFound } from '../lib/http/responses';
 import { isUploadId } from '../lib/results/ids';
 import { deleteResult as deleteStoredResult } from '../lib/retention/deleteResult';
+import { services } from './services';
 
 /**
  * DELETE /api/results/{id}: removes an upload's bytes, its result JSON and its row; 204.
@@ -27,7 +28,7 @@ export async function deleteResult(
     return notFound(`Result "${id.slice(0, 80)}"`);
   }
   try {
-    if (!(await deleteStoredResult(id))) return notFound(`Result ${id}`);
+    if (!(await deleteStoredResult(services(), id))) return notFound(`Result ${id}`);
     context.log(`result ${id} deleted on request`);
     return { status: 204, headers: { 'cache-control': 'no-store' } };
   } catch (err) {

@@ -2,8 +2,8 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { ClassifierError } from '../lib/errors';
 import { errorResponse, json, notFound } from '../lib/http/responses';
 import { resultIdForBlob } from '../lib/results/ids';
-import { getResult } from '../lib/results/resultStore';
 import { watchedContainers } from '../lib/storage/names';
+import { services } from './services';
 
 /**
  * GET /api/results?blob=<container>/<path>: the result for a blob of a watched container. It
@@ -24,7 +24,7 @@ export async function getResultByBlob(request: HttpRequest): Promise<HttpRespons
   }
   try {
     const id = resultIdForBlob(container, name);
-    const record = id === undefined ? undefined : await getResult(id);
+    const record = id === undefined ? undefined : await services().results.get(id);
     return record ? json(200, record.result) : notFound(`A result for blob ${container}/${name}`);
   } catch (err) {
     return errorResponse(err);

@@ -3,6 +3,7 @@ import { baseUrl, errorResponse, json, readJson } from '../lib/http/responses';
 import { createJob } from '../lib/jobs/createJob';
 import { jobView } from '../lib/jobs/job';
 import { parseJobRequest } from '../lib/jobs/jobRequest';
+import { services } from './services';
 
 /**
  * POST /api/jobs: starts a bulk job over a container prefix (`{ container, prefix }`) or for
@@ -10,7 +11,7 @@ import { parseJobRequest } from '../lib/jobs/jobRequest';
  */
 export async function jobCreate(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const job = await createJob(parseJobRequest(await readJson(request)));
+    const job = await createJob(services(), parseJobRequest(await readJson(request)));
     const view = jobView(job, baseUrl(request));
     const statusUrl = `${baseUrl(request)}/api/jobs/${job.id}`;
     context.log(`job ${job.id} created: ${job.kind} ${job.container ?? ''}/${job.prefix ?? ''}`);

@@ -3,7 +3,7 @@ import { ClassifierError } from '../lib/errors';
 import { errorResponse, notFound } from '../lib/http/responses';
 import { isJobId } from '../lib/jobs/job';
 import { EXPORT_CONTENT_TYPES, jobResultsStream } from '../lib/jobs/jobExport';
-import { getJob } from '../lib/jobs/jobStore';
+import { services } from './services';
 
 /**
  * GET /api/jobs/{id}/results?format=jsonl|csv: every terminal result of the job, produced page
@@ -19,10 +19,10 @@ export async function jobResults(request: HttpRequest): Promise<HttpResponseInit
       new ClassifierError('bad_request', `"format" must be jsonl or csv, got "${format.slice(0, 40)}".`),
     );
   try {
-    if (!(await getJob(id))) return notFound(`Job ${id}`);
+    if (!(await services().jobs.get(id))) return notFound(`Job ${id}`);
     return {
       status: 200,
-      body: jobResultsStream(id, format),
+      body: jobResultsStream(services(), id, format),
       headers: {
         'content-type': EXPORT_CONTENT_TYPES[format],
         'content-disposition': `attachment; filename="job-${id}.${format}"`,

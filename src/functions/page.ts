@@ -1,11 +1,14 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { notFound } from '../lib/http/responses';
-import { staticFile } from '../lib/web/staticFiles';
+import { staticFiles } from '../lib/web/staticFiles';
 
 /**
  * GET / and the page's assets. host.json sets routePrefix "" so that this catch-all can own
  * the site root; every API route spells out its "api/" prefix and wins by precedence.
  */
+// Read once, when the app loads: only what web/ holds at start-up is served.
+const staticFile = staticFiles();
+
 export async function page(request: HttpRequest): Promise<HttpResponseInit> {
   const path = request.params.path ?? '';
   const file = path.startsWith('api/') ? undefined : staticFile(path);

@@ -3,6 +3,7 @@ import { limitsFromEnv } from '../lib/decode/limits';
 import { baseUrl, errorResponse, json, readJson } from '../lib/http/responses';
 import { createUpload } from '../lib/uploads/createUpload';
 import { parseUploadRequest } from '../lib/uploads/uploadRequest';
+import { services } from './services';
 
 /** POST /api/uploads: a SAS URL for one new blob, and where to poll for its result. */
 export async function requestUpload(
@@ -11,7 +12,7 @@ export async function requestUpload(
 ): Promise<HttpResponseInit> {
   try {
     const upload = parseUploadRequest(await readJson(request), limitsFromEnv());
-    const ticket = await createUpload(upload, { baseUrl: baseUrl(request) });
+    const ticket = await createUpload(services(), upload, { baseUrl: baseUrl(request) });
     context.log(`upload ${ticket.id} issued for ${upload.size} bytes of ${upload.contentType}`);
     return json(201, ticket, { location: ticket.statusUrl });
   } catch (err) {

@@ -2,8 +2,7 @@
  * What `GET /api/health` reports: whether the model is loaded and storage answers, each with
  * a reason when not, so an operator sees which part is down.
  */
-import { sharedClassifier } from './classify/classifier';
-import { storageClients } from './storage/clients';
+import type { Services } from './services';
 import { storageNames } from './storage/names';
 
 export interface HealthReport {
@@ -14,23 +13,23 @@ export interface HealthReport {
 
 const STORAGE_TIMEOUT_MS = 3000;
 
-export async function checkHealth(): Promise<HealthReport> {
-  const [model, storage] = await Promise.all([modelHealth(), storageHealth()]);
+export async function checkHealth(services: Services): Promise<HealthReport> {
+  const [model, storage] = await Promise.all([modelHealth(services), storageHealth(services)]);
   return { status: model.status === 'ok' && storage.status === 'ok' ? 'ok' : 'unavailable', model, storage };
 }
 
-async function modelHealth(): Promise<HealthReport['model']> {
+async function modelHealth(services: Services): Promise<HealthReport['model']> {
   try {
-    const { model } = await sharedClassifier();
+    const { model } = await services.models.classifier();
     return { status: 'ok', ...model };
   } catch (err) {
     return { status: 'unavailable', message: (err as Error).message };
   }
 }
 
-async function storageHealth(): Promise<HealthReport['storage']> {
+async function storageHealth(services: Services): Promise<HealthReport['storage']> {
   try {
-    const queue = storageClients().queues.getQueueClient(storageNames.classifyQueue);
+    const queue = services.storage.queues.getQueueClient(storageNames.classifyQueue);
     await queue.getProperties({ abortSignal: AbortSignal.timeout(STORAGE_TIMEOUT_MS) });
     return { status: 'ok' };
   } catch (err) {

@@ -6,7 +6,6 @@ import { toBlobCreated } from '../../src/functions/converters/blobCreatedEvent';
 import { acceptBlob } from '../../src/lib/intake/acceptBlob';
 import { limitsFromEnv } from '../../src/lib/decode/limits';
 import type { ClassificationResult } from '../../src/lib/results/result';
-import { getResult } from '../../src/lib/results/resultStore';
 import { getJson } from '../support/api';
 import { blobCreatedEvent } from '../support/events';
 import * as img from '../support/images';
@@ -55,7 +54,7 @@ describe('drop folder', () => {
     // A duplicate Event Grid delivery for the same blob version: straight into intake.
     // Event Grid redelivers the same event: same version, same sequencer.
     const props = await blob.getProperties();
-    const stored = await getResult(first.id);
+    const stored = await stack.services().results.get(first.id);
     const event = blobCreatedEvent({
       container: 'images',
       name: 'rewrite.png',
@@ -63,7 +62,7 @@ describe('drop folder', () => {
       size: props.contentLength!,
       sequencer: stored!.blob!.sequencer,
     });
-    const again = await acceptBlob(toBlobCreated(event, 'images')!, {
+    const again = await acceptBlob(stack.services(), toBlobCreated(event, 'images')!, {
       limits: limitsFromEnv(),
       leaseMs: 60_000,
     });

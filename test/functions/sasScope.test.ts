@@ -1,5 +1,4 @@
 /** Least privilege of the upload URL: create/write of one blob name, nothing else, for minutes. */
-import { createUploadSas } from '../../src/lib/storage/uploadSas';
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { putToSas, requestUpload } from '../support/api';
 import * as img from '../support/images';
@@ -42,7 +41,9 @@ describe('upload SAS', () => {
   });
 
   it('stops working once expired', async () => {
-    const { url, expiresOn } = await createUploadSas('uploads', 'expiring.png', { expiresInMinutes: 2 / 60 });
+    const { url, expiresOn } = await stack
+      .services()
+      .uploadSigner.sign('uploads', 'expiring.png', { expiresInMinutes: 2 / 60 });
     const headers = { 'x-ms-blob-type': 'BlockBlob' as const, 'content-type': 'image/png' };
     expect(await putToSas({ uploadUrl: url, headers }, img.photo(img.CAT))).toBe(201);
     await new Promise((r) => setTimeout(r, expiresOn.getTime() - Date.now() + 1500));

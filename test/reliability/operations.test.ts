@@ -115,10 +115,13 @@ describe('retention', () => {
     await terminalResult(blobUrl);
 
     // Nothing is old yet.
-    expect(await cleanupExpired({ pageSize: 2 })).toEqual({ uploadsDeleted: 0, resultsDeleted: 0 });
+    expect(await cleanupExpired(stack.services(), { pageSize: 2 })).toEqual({
+      uploadsDeleted: 0,
+      resultsDeleted: 0,
+    });
     // 31 days later: past both time-to-lives.
     const later = new Date(Date.now() + 31 * 24 * 3600 * 1000);
-    const swept = await cleanupExpired({ now: later, pageSize: 2 });
+    const swept = await cleanupExpired(stack.services(), { now: later, pageSize: 2 });
     expect(swept.uploadsDeleted).toBeGreaterThanOrEqual(1);
     expect(swept.resultsDeleted).toBeGreaterThanOrEqual(2);
     expect((await fetch(ticket.statusUrl)).status).toBe(404);

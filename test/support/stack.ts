@@ -20,6 +20,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { spawnApp, stopApp } from '../../src/local/launcher/appProcess';
 import { startAzurite, type RunningAzurite } from '../../src/local/launcher/azurite';
+import type { Services } from '../../src/lib/services';
+import { servicesFor } from './services';
 
 export const MODEL_CACHE_DIR =
   process.env.MODEL_CACHE_DIR ?? path.resolve(__dirname, '../../../shared/models');
@@ -37,6 +39,8 @@ export interface LocalStack {
   /** Everything the app printed so far (for failure messages and log assertions). */
   readonly output: string;
   readonly appPid: number | undefined;
+  /** The app's Services over this stack's Azurite, in the test process (built on first use). */
+  services(): Services;
   blobs(): BlobServiceClient;
   queues(): QueueServiceClient;
   table(name: string): TableClient;
@@ -67,6 +71,7 @@ export function useLocalStack(options: LocalStackOptions = {}): LocalStack {
   let output = '';
   let location = '';
   let ports: { blobPort: number; queuePort: number; tablePort: number } | undefined;
+  let services: Services | undefined;
 
   const bootAzurite = async (): Promise<void> => {
     if (!options.persistent) azurite = await startAzurite({ inMemoryPersistence: true });
@@ -76,8 +81,6 @@ export function useLocalStack(options: LocalStackOptions = {}): LocalStack {
       azurite = await startAzurite({ location, ...ports });
     }
     connectionString = azurite.connectionString;
-    // Tests also call src/lib directly; its storage clients read this.
-    process.env.AzureWebJobsStorage = connectionString;
   };
 
   const startApp = async (extraEnv: Record<string, string> = {}): Promise<void> => {
@@ -121,6 +124,7 @@ export function useLocalStack(options: LocalStackOptions = {}): LocalStack {
     get appPid() {
       return app?.pid;
     },
+    services: () => (services ??= servicesFor(connectionString)),
     blobs: () => BlobServiceClient.fromConnectionString(connectionString),
     queues: () => QueueServiceClient.fromConnectionString(connectionString),
     table: (name) =>

@@ -10,7 +10,6 @@ import type { DecodeLimits } from '../../lib/decode/limits';
 import { FORMAT_MIME } from '../../lib/decode/sniff';
 import { checkBytes } from '../../lib/decode/validate';
 import { ClassifierError } from '../../lib/errors';
-import { configuredManifest, modelRef } from '../../lib/model/manifest';
 import { failedResult, type ClassificationResult } from '../../lib/results/result';
 
 export interface LocalFile {
@@ -23,7 +22,13 @@ export interface LocalFile {
   failed?: ClassificationResult;
 }
 
-export async function inspectFile(file: string, limits: DecodeLimits): Promise<LocalFile> {
+export interface InspectOptions {
+  limits: DecodeLimits;
+  /** The `model` of a result for a file that fails here. */
+  model: ClassificationResult['model'];
+}
+
+export async function inspectFile(file: string, { limits, model }: InspectOptions): Promise<LocalFile> {
   const bytes = await readFile(file);
   const name = path.basename(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -36,7 +41,7 @@ export async function inspectFile(file: string, limits: DecodeLimits): Promise<L
     const source = { name, bytes: bytes.length, sha256 };
     return {
       ...local,
-      failed: failedResult(source, err, modelRef(configuredManifest()), `local-${sha256.slice(0, 16)}`),
+      failed: failedResult(source, err, model, `local-${sha256.slice(0, 16)}`),
     };
   }
 }

@@ -10,7 +10,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { mapLimit } from '../../lib/concurrency';
 import { limitsFromEnv } from '../../lib/decode/limits';
-import type { ClassificationResult } from '../../lib/results/result';
+import { loadManifest, modelRef } from '../../lib/model/manifest';
+import { ClassifierError } from '../../lib/errors';
+import { failedResult, type ClassificationResult } from '../../lib/results/result';
 import { startProgress, type Progress } from '../progress';
 import {
   cancelJob,
@@ -50,7 +52,8 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const state = await loadState(options.stateFile, options.api);
   await collectEarlierJobs(options, state);
-  const locals = await mapLimit(options.files, 8, (f) => inspectFile(f, limitsFromEnv()));
+  const inspect = { limits: limitsFromEnv(), model: modelRef(loadManifest()) };
+  const locals = await mapLimit(options.files, 8, (f) => inspectFile(f, inspect));
   const todo = uniqueBySha(locals.filter((l) => !l.failed && !state.done[l.sha256]));
   const skipped = locals.filter((l) => state.done[l.sha256]).length;
   if (skipped > 0) log(`Skipping ${skipped} file(s) already classified (same content).`);
@@ -165,17 +168,12 @@ function resultFor(local: LocalFile, state: SubmitState): ClassificationResult {
 }
 
 function missing(local: LocalFile): ClassificationResult {
-  const now = new Date().toISOString();
-  return {
-    id: `local-${local.sha256.slice(0, 16)}`,
-    status: 'failed',
-    source: { name: local.name, bytes: local.size, sha256: local.sha256 },
-    error: { code: 'internal_error', message: 'No result arrived for this file; run the command again.' },
-    model: { id: '', sha256: '' },
-    timings: { queueMs: 0, downloadMs: 0, decodeMs: 0, inferMs: 0, totalMs: 0 },
-    createdAt: now,
-    completedAt: now,
-  };
+  return failedResult(
+    { name: local.name, bytes: local.size, sha256: local.sha256 },
+    new ClassifierError('internal_error', 'No result arrived for this file; run the command again.'),
+    { id: '', sha256: '' },
+    `local-${local.sha256.slice(0, 16)}`,
+  );
 }
 
 const countFailed = (locals: LocalFile[], state: SubmitState): number =>

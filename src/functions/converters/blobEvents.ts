@@ -7,6 +7,7 @@ import { limitsFromEnv } from '../../lib/decode/limits';
 import { acceptBlob } from '../../lib/intake/acceptBlob';
 import { toBlobCreated } from './blobCreatedEvent';
 import { hostSettings } from './hostSettings';
+import { services } from '../services';
 
 export async function handleBlobCreated(
   container: string,
@@ -21,7 +22,7 @@ export async function handleBlobCreated(
     return;
   }
   const started = performance.now();
-  const { id, outcome, error } = await acceptBlob(blob, {
+  const { id, outcome, error } = await acceptBlob(services(), blob, {
     limits: limitsFromEnv(),
     leaseMs: hostSettings().functionTimeoutMs,
   });

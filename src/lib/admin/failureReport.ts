@@ -6,8 +6,7 @@
  * would be the next step if the table grows to millions of rows).
  */
 import type { ErrorCode } from '../errors';
-import { listResults } from '../results/resultStore';
-import { storageClients } from '../storage/clients';
+import type { Services } from '../services';
 import { storageNames } from '../storage/names';
 
 export interface FailureReportOptions {
@@ -33,13 +32,16 @@ export interface FailureReport {
   poison: Record<string, number>;
 }
 
-export async function failureReport(options: FailureReportOptions = {}): Promise<FailureReport> {
+export async function failureReport(
+  services: Services,
+  options: FailureReportOptions = {},
+): Promise<FailureReport> {
   const idsPerCode = options.idsPerCode ?? 100;
   const now = options.now ?? new Date();
   const stuckBefore = new Date(now.getTime() - (options.stuckAfterMs ?? 15 * 60_000)).toISOString();
   const report: FailureReport = { failed: 0, byCode: {}, stuck: { count: 0, ids: [] }, poison: {} };
   const filter = `status eq 'failed' or ((status eq 'queued' or status eq 'processing') and createdAt lt '${stuckBefore}')`;
-  const pages = listResults({
+  const pages = services.results.list({
     filter,
     select: ['id', 'status', 'error', 'createdAt', 'completedAt'],
     abortSignal: options.abortSignal,
@@ -63,13 +65,17 @@ export async function failureReport(options: FailureReportOptions = {}): Promise
     }
   }
   for (const queue of [storageNames.classifyPoisonQueue, storageNames.jobsPoisonQueue]) {
-    report.poison[queue] = await approximateCount(queue, options.abortSignal);
+    report.poison[queue] = await approximateCount(services, queue, options.abortSignal);
   }
   return report;
 }
 
-async function approximateCount(queue: string, abortSignal?: AbortSignal): Promise<number> {
-  const client = storageClients().queues.getQueueClient(queue);
+async function approximateCount(
+  services: Services,
+  queue: string,
+  abortSignal?: AbortSignal,
+): Promise<number> {
+  const client = services.storage.queues.getQueueClient(queue);
   if (!(await client.exists({ abortSignal }))) return 0;
   return (await client.getProperties({ abortSignal })).approximateMessagesCount ?? 0;
 }

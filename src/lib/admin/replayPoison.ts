@@ -7,10 +7,7 @@
  */
 import { parseClassifyMessage, resultIdsOf, type ClassifyMessage } from '../queue/classifyMessage';
 import { decodeQueueMessage } from '../queue/encoding';
-import { jobStopped } from '../jobs/jobStatusCache';
-import { recordJobOutcome } from '../jobs/recordOutcome';
-import { getResult, updateResult } from '../results/resultStore';
-import { storageClients } from '../storage/clients';
+import type { Services } from '../services';
 import { storageNames } from '../storage/names';
 
 export interface ReplayPoisonOptions {
@@ -34,8 +31,11 @@ export const MAX_REPLAY = 100_000;
 /** Receive batch size: the queue service's maximum. */
 const BATCH = 32;
 
-export async function replayPoison(options: ReplayPoisonOptions = {}): Promise<ReplayPoisonResult> {
-  const { queues } = storageClients();
+export async function replayPoison(
+  services: Services,
+  options: ReplayPoisonOptions = {},
+): Promise<ReplayPoisonResult> {
+  const { queues } = services.storage;
   const poison = queues.getQueueClient(storageNames.classifyPoisonQueue);
   const work = queues.getQueueClient(storageNames.classifyQueue);
   const max = options.max ?? 1000;
@@ -59,7 +59,7 @@ export async function replayPoison(options: ReplayPoisonOptions = {}): Promise<R
       }
       // A job message holds several images: it is replayed when any of them needs it.
       const ids = resultIdsOf(message);
-      const reset = await Promise.all(ids.map(resetForReplay));
+      const reset = await Promise.all(ids.map((id) => resetForReplay(services, id)));
       if (reset.some(Boolean)) await work.sendMessage(item.messageText, { abortSignal });
       ids.forEach((id, i) => (reset[i] ? outcome.replayed : outcome.dropped).push(id));
       // Deleted last: a crash in between leaves a duplicate, which the worker drops, never a loss.
@@ -83,18 +83,19 @@ function readMessage(text: string): ClassifyMessage | undefined {
  * count that threw on the last attempt is made here), or its job was cancelled or stopped
  * (whose worker would skip the image and leave the row queued for ever).
  */
-async function resetForReplay(resultId: string): Promise<boolean> {
+async function resetForReplay(services: Services, resultId: string): Promise<boolean> {
+  const { results, jobCounter, jobStatus } = services;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const record = await getResult(resultId);
+    const record = await results.get(resultId);
     if (!record) return true; // the worker creates it
     const { status, error, jobId } = record.result;
     if (status === 'succeeded' || (status === 'failed' && error?.code !== 'internal_error')) {
-      if (jobId) await recordJobOutcome(record.result); // idempotent: counted once
+      if (jobId) await jobCounter.record(record.result); // idempotent: counted once
       return false;
     }
-    if (jobId && (await jobStopped(jobId))) return false;
+    if (jobId && (await jobStatus.stopped(jobId))) return false;
     const { error: _e, completedAt: _c, predictions: _p, ...rest } = record.result;
-    if (await updateResult({ ...rest, status: 'queued' }, record.etag, { blob: record.blob })) return true;
+    if (await results.update({ ...rest, status: 'queued' }, record.etag, { blob: record.blob })) return true;
   }
   return true; // the row keeps changing: someone is working on it, and a duplicate message is harmless
 }

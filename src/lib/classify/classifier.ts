@@ -5,7 +5,7 @@
  * `classify` never throws: every failure becomes a `failed` result with a stable code;
  * `internal_error` is the only code worth retrying.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { ContentModelKey } from '../content/contentIndex';
 import os from 'node:os';
@@ -16,7 +16,7 @@ import { intFromEnv } from '../env';
 import { toClassifierError } from '../errors';
 import { loadManifest } from '../model/manifest';
 import { ModelSession, type ModelSessionOptions } from '../model/modelSession';
-import { topK, zeroTimings, type ClassificationResult } from '../results/result';
+import { newResult, roundMs, topK, type ClassificationResult } from '../results/result';
 import { InferenceBatcher, type InferenceBatcherOptions } from './inferenceBatcher';
 import { Semaphore } from '../concurrency';
 
@@ -94,32 +94,26 @@ export class Classifier {
 
   async classify(bytes: Buffer, input: ClassifyInput): Promise<ClassificationResult> {
     const started = performance.now();
-    const timings = zeroTimings();
-    const result: ClassificationResult = {
-      id: input.id ?? randomUUID(),
+    const result = newResult({
+      id: input.id,
       status: 'processing',
-      source: {
-        name: input.name,
-        bytes: bytes.length,
-        sha256: input.sha256 ?? sha256Of(bytes),
-      },
+      source: { name: input.name, bytes: bytes.length, sha256: input.sha256 ?? sha256Of(bytes) },
       model: this.model,
-      timings,
-      createdAt: new Date().toISOString(),
-    };
+    });
+    const { timings } = result;
     try {
       const { preprocessing } = this.session.manifest;
       const decoded = await this.decodes.run(() =>
         decodeImage(bytes, { limits: this.limits, ...preprocessing }),
       );
-      timings.decodeMs = round(performance.now() - started);
+      timings.decodeMs = roundMs(performance.now() - started);
       Object.assign(result.source, {
         contentType: FORMAT_MIME[decoded.format],
         width: decoded.width,
         height: decoded.height,
       });
       const outcome = await this.batcher.infer(decoded.pixels);
-      timings.inferMs = round(outcome.inferMs);
+      timings.inferMs = roundMs(outcome.inferMs);
       result.predictions = topK(
         outcome.probabilities,
         this.session.manifest.labelNames,
@@ -131,21 +125,8 @@ export class Classifier {
       result.error = toClassifierError(err).toJSON();
       if (input.contentType) result.source.contentType ??= input.contentType;
     }
-    timings.totalMs = round(performance.now() - started);
+    timings.totalMs = roundMs(performance.now() - started);
     result.completedAt = new Date().toISOString();
     return result;
   }
-}
-
-const round = (ms: number): number => Math.round(ms * 10) / 10;
-
-let shared: Promise<Classifier> | undefined;
-
-/** The process-wide classifier (created on first use, then reused by every caller). */
-export function sharedClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
-  shared ??= Classifier.create(options).catch((err: unknown) => {
-    shared = undefined; // let a later call try again (e.g. after the model file is fixed)
-    throw err;
-  });
-  return shared;
 }

@@ -3,7 +3,7 @@
  * waiting for inference at once, so reading, decoding and inference overlap while a folder of
  * a million files never sits in memory. Results come out in input order.
  */
-import { failedResult, type ClassificationResult } from '../results/result';
+import { failedResult, withTimeBefore, type ClassificationResult } from '../results/result';
 import type { Classifier, ClassifyInput } from './classifier';
 
 export interface PipelineItem {
@@ -40,8 +40,5 @@ async function classifyOne(item: PipelineItem, classifier: Classifier): Promise<
     return failedResult({ name: item.input.name }, err, classifier.model, item.input.id);
   }
   const readMs = performance.now() - started;
-  const result = await classifier.classify(bytes, item.input);
-  result.timings.downloadMs = Math.round(readMs * 10) / 10;
-  result.timings.totalMs = Math.round((result.timings.totalMs + readMs) * 10) / 10;
-  return result;
+  return withTimeBefore(await classifier.classify(bytes, item.input), { queueMs: 0, downloadMs: readMs });
 }

@@ -3,7 +3,7 @@
  * this model already classified is built from the stored prediction and says `reused: true`.
  */
 import { zeroTimings, type ClassificationResult } from '../results/result';
-import { findKnownContent, rememberContent, type ContentModelKey } from './contentIndex';
+import type { ContentIndex, ContentModelKey } from './contentIndex';
 
 export interface ReuseOptions {
   /** The index key of the classifier that would answer. */
@@ -21,11 +21,12 @@ export interface ContentKey {
 
 /** The reused result for these bytes (its own timings zero), or undefined when they must be classified. */
 export async function reusedResult(
+  content: ContentIndex,
   base: ClassificationResult,
   { bytes, sha256 }: ContentKey,
   options: ReuseOptions,
 ): Promise<ClassificationResult | undefined> {
-  const known = await findKnownContent(sha256, options.key, { abortSignal: options.abortSignal });
+  const known = await content.find(sha256, options.key, { abortSignal: options.abortSignal });
   if (!known) return undefined;
   const { error: _e, ...rest } = base;
   return {
@@ -46,5 +47,3 @@ export async function reusedResult(
     reused: true,
   };
 }
-
-export { rememberContent };

@@ -11,7 +11,7 @@ import type { DecodeLimits } from '../decode/limits';
 import { toClassifierError } from '../errors';
 import { enqueueClassify } from '../queue/classifyMessage';
 import { resultIdForBlob } from '../results/ids';
-import { modelReady } from '../worker/modelGate';
+import type { Services } from '../services';
 import { processBlob } from '../worker/processBlob';
 import type { BlobWork } from '../worker/work';
 
@@ -46,6 +46,7 @@ export type AcceptOutcome =
   | 'handed_off';
 
 export async function acceptBlob(
+  services: Services,
   event: BlobCreated,
   options: AcceptBlobOptions,
 ): Promise<{ id?: string; outcome: AcceptOutcome; error?: string }> {
@@ -61,6 +62,7 @@ export async function acceptBlob(
   };
   const handOff = (delaySeconds?: number) =>
     enqueueClassify(
+      services.storage,
       {
         kind: 'blob',
         resultId: id,
@@ -76,8 +78,8 @@ export async function acceptBlob(
     );
   try {
     // While the model cannot load, record the version as queued and let the queue's model gate hold it.
-    const queueOnly = !(await modelReady());
-    const done = await processBlob(work, {
+    const queueOnly = !(await services.models.ready());
+    const done = await processBlob(services, work, {
       ...options,
       claimant: event.eventId,
       lastAttempt: false,

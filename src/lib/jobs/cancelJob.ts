@@ -5,18 +5,18 @@
  * changes nothing.
  */
 import { JOB_TERMINAL, type Job } from './job';
+import type { Services } from '../services';
 import { enqueueJobMessage } from './jobMessage';
-import { noteJobStatus } from './jobStatusCache';
-import { getJob, updateJob } from './jobStore';
 
-export async function cancelJob(id: string): Promise<Job | undefined> {
+export async function cancelJob(services: Services, id: string): Promise<Job | undefined> {
+  const { jobs, jobStatus, storage } = services;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const record = await getJob(id);
+    const record = await jobs.get(id);
     if (!record || JOB_TERMINAL.includes(record.job.status)) return record?.job;
     const job: Job = { ...record.job, status: 'cancelled', completedAt: new Date().toISOString() };
-    if (await updateJob(job, record.etag)) {
-      noteJobStatus(id, 'cancelled');
-      await enqueueJobMessage({ kind: 'export', jobId: id });
+    if (await jobs.update(job, record.etag)) {
+      jobStatus.note(id, 'cancelled');
+      await enqueueJobMessage(storage, { kind: 'export', jobId: id });
       return job;
     }
   }

@@ -3,20 +3,23 @@
  * is queued work (see listPage.ts), so this answers at once whatever the container holds.
  */
 import { ClassifierError } from '../errors';
-import { storageClients } from '../storage/clients';
+import type { Services } from '../services';
 import { newJob, nextStatus, type Job } from './job';
 import { enqueueJobMessage } from './jobMessage';
 import type { JobRequest } from './jobRequest';
-import { createJob as insertJob, getJob, updateJob } from './jobStore';
 
 export interface CreateJobOptions {
   abortSignal?: AbortSignal;
 }
 
-export async function createJob(request: JobRequest, options: CreateJobOptions = {}): Promise<Job> {
+export async function createJob(
+  services: Services,
+  request: JobRequest,
+  options: CreateJobOptions = {},
+): Promise<Job> {
   if (request.kind === 'listing') {
-    const exists = await storageClients()
-      .blobs.getContainerClient(request.container)
+    const exists = await services.storage.blobs
+      .getContainerClient(request.container)
       .exists({ abortSignal: options.abortSignal });
     if (!exists)
       throw new ClassifierError(
@@ -38,23 +41,24 @@ export async function createJob(request: JobRequest, options: CreateJobOptions =
     job.status = nextStatus(job);
     if (job.status !== 'running') job.completedAt = job.startedAt;
   }
-  await insertJob(job);
+  await services.jobs.create(job);
   try {
-    if (job.kind === 'listing') await enqueueJobMessage({ kind: 'list', jobId: job.id, page: 1 });
-    else if (job.status !== 'running') await enqueueJobMessage({ kind: 'export', jobId: job.id });
+    if (job.kind === 'listing')
+      await enqueueJobMessage(services.storage, { kind: 'list', jobId: job.id, page: 1 });
+    else if (job.status !== 'running')
+      await enqueueJobMessage(services.storage, { kind: 'export', jobId: job.id });
   } catch (err) {
-    await giveUp(job.id, 'Its first step could not be queued.');
+    await giveUp(services, job.id, 'Its first step could not be queued.');
     throw err;
   }
   return job;
 }
 
 /** Marks a job that cannot run as `failed`, so nobody waits for it forever. */
-export async function giveUp(id: string, reason: string): Promise<void> {
-  const record = await getJob(id).catch(() => undefined);
+export async function giveUp(services: Services, id: string, reason: string): Promise<void> {
+  const record = await services.jobs.get(id).catch(() => undefined);
   if (!record || record.job.status !== 'running') return;
-  await updateJob(
-    { ...record.job, status: 'failed', reason, completedAt: new Date().toISOString() },
-    record.etag,
-  ).catch(() => undefined);
+  await services.jobs
+    .update({ ...record.job, status: 'failed', reason, completedAt: new Date().toISOString() }, record.etag)
+    .catch(() => undefined);
 }

@@ -5,10 +5,9 @@
  */
 import { Readable } from 'node:stream';
 import { csvHeader, csvRow } from '../results/csv';
-import { storageClients } from '../storage/clients';
+import type { Services } from '../services';
 import { storageNames } from '../storage/names';
 import { jobExportNames } from './job';
-import { getJob, listJobResults, updateJob } from './jobStore';
 
 export type ExportFormat = 'jsonl' | 'csv';
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
@@ -22,12 +21,13 @@ export interface ExportOptions {
 
 /** The export as text chunks, one per page of results (at most 1000 rows each). */
 export async function* jobResultChunks(
+  services: Services,
   jobId: string,
   format: ExportFormat,
   options: ExportOptions = {},
 ): AsyncGenerator<string, void> {
   if (format === 'csv') yield csvHeader();
-  for await (const page of listJobResults(jobId, { abortSignal: options.abortSignal })) {
+  for await (const page of services.jobs.listResults(jobId, { abortSignal: options.abortSignal })) {
     if (page.results.length === 0) continue;
     yield format === 'csv'
       ? page.results.map((r) => csvRow(r)).join('')
@@ -36,29 +36,38 @@ export async function* jobResultChunks(
 }
 
 /** Writes both export blobs (streamed: 4 MiB blocks, never the whole job) and marks the job exported. */
-export async function exportJob(jobId: string, options: ExportOptions = {}): Promise<boolean> {
-  const record = await getJob(jobId, options);
+export async function exportJob(
+  services: Services,
+  jobId: string,
+  options: ExportOptions = {},
+): Promise<boolean> {
+  const { jobs, storage } = services;
+  const record = await jobs.get(jobId, options);
   if (!record) return false;
-  const container = storageClients().blobs.getContainerClient(storageNames.resultsContainer);
+  const container = storage.blobs.getContainerClient(storageNames.resultsContainer);
   const names = jobExportNames(jobId);
   for (const format of ['jsonl', 'csv'] as const) {
     await container
       .getBlockBlobClient(names[format])
-      .uploadStream(Readable.from(jobResultChunks(jobId, format, options)), 4 * 1024 * 1024, 2, {
+      .uploadStream(Readable.from(jobResultChunks(services, jobId, format, options)), 4 * 1024 * 1024, 2, {
         blobHTTPHeaders: { blobContentType: EXPORT_CONTENT_TYPES[format] },
         abortSignal: options.abortSignal,
       });
   }
   // Best effort: a lost race only means a later export runs again, which is harmless.
-  const now = await getJob(jobId, options);
+  const now = await jobs.get(jobId, options);
   if (now && !now.job.exportedAt)
-    await updateJob({ ...now.job, exportedAt: new Date().toISOString() }, now.etag);
+    await jobs.update({ ...now.job, exportedAt: new Date().toISOString() }, now.etag);
   return true;
 }
 
 /** The export as a web stream for an HTTP body: one page of results per pull. */
-export function jobResultsStream(jobId: string, format: ExportFormat): ReadableStream<Uint8Array> {
-  const chunks = jobResultChunks(jobId, format);
+export function jobResultsStream(
+  services: Services,
+  jobId: string,
+  format: ExportFormat,
+): ReadableStream<Uint8Array> {
+  const chunks = jobResultChunks(services, jobId, format);
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

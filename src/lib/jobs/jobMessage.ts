@@ -6,7 +6,7 @@
  */
 import type { RetentionStep } from '../retention/cleanupExpired';
 import { encodeQueueMessage } from '../queue/encoding';
-import { storageClients } from '../storage/clients';
+import type { StorageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 
 export interface ListPageMessage {
@@ -57,8 +57,6 @@ export function parseJobMessage(raw: unknown): JobMessage {
   return value as JobMessage;
 }
 
-export async function enqueueJobMessage(message: JobMessage): Promise<void> {
-  await storageClients()
-    .queues.getQueueClient(storageNames.jobsQueue)
-    .sendMessage(encodeQueueMessage(message));
+export async function enqueueJobMessage(storage: StorageClients, message: JobMessage): Promise<void> {
+  await storage.queues.getQueueClient(storageNames.jobsQueue).sendMessage(encodeQueueMessage(message));
 }

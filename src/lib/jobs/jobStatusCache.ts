@@ -5,24 +5,31 @@
  * worker within STALE_MS, and this process's own outcomes update the cache at once.
  */
 import type { JobStatus } from './job';
-import { getJob } from './jobStore';
+import type { JobStore } from './jobStore';
 
 const STALE_MS = 500;
-const cache = new Map<string, { status: Promise<JobStatus | undefined>; at: number }>();
+const MAX_JOBS = 1000;
 
-export async function jobStopped(jobId: string): Promise<boolean> {
-  const hit = cache.get(jobId);
-  if (hit && performance.now() - hit.at < STALE_MS) return isStopped(await hit.status);
-  const status = getJob(jobId).then((r) => r?.job.status);
-  cache.set(jobId, { status, at: performance.now() });
-  status.catch(() => cache.delete(jobId));
-  return isStopped(await status);
-}
+export class JobStatusCache {
+  private readonly cache = new Map<string, { status: Promise<JobStatus | undefined>; at: number }>();
 
-/** Records a status this process just wrote. */
-export function noteJobStatus(jobId: string, status: JobStatus): void {
-  cache.set(jobId, { status: Promise.resolve(status), at: performance.now() });
-  if (cache.size > 1000) cache.delete(cache.keys().next().value!); // oldest first: Map keeps insertion order
+  constructor(private readonly jobs: JobStore) {}
+
+  async stopped(jobId: string): Promise<boolean> {
+    const hit = this.cache.get(jobId);
+    if (hit && performance.now() - hit.at < STALE_MS) return isStopped(await hit.status);
+    const status = this.jobs.get(jobId).then((r) => r?.job.status);
+    this.cache.set(jobId, { status, at: performance.now() });
+    status.catch(() => this.cache.delete(jobId));
+    return isStopped(await status);
+  }
+
+  /** Records a status this process just wrote. */
+  note(jobId: string, status: JobStatus): void {
+    this.cache.set(jobId, { status: Promise.resolve(status), at: performance.now() });
+    // Oldest first: a Map keeps insertion order.
+    if (this.cache.size > MAX_JOBS) this.cache.delete(this.cache.keys().next().value!);
+  }
 }
 
 // Stopped early: its images that have not started are skipped. A job that succeeded has every

@@ -6,9 +6,9 @@
  *    counters, so an image is counted exactly once however often its outcome is reported, and
  *    the partition doubles as the job's result listing for exports.
  */
-import type { TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import type { ClassificationResult } from '../results/result';
-import { storageClients } from '../storage/clients';
+import type { StorageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 import { isStatus } from '../storage/restErrors';
 import type { Job } from './job';
@@ -20,7 +20,6 @@ export interface JobRecord {
 
 const JOB_ROW = 'job';
 const RESULT_ROW_PREFIX = 'r-';
-const table = () => storageClients().table(storageNames.jobsTable);
 
 type JobEntity = Omit<Job, 'id'> & { partitionKey: string; rowKey: string };
 
@@ -38,32 +37,6 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): JobReco
   return { job: { ...(rest as unknown as Omit<Job, 'id'>), id: partitionKey! }, etag };
 }
 
-export async function getJob(
-  id: string,
-  options: { abortSignal?: AbortSignal } = {},
-): Promise<JobRecord | undefined> {
-  try {
-    return fromEntity(await table().getEntity(id, JOB_ROW, { abortSignal: options.abortSignal }));
-  } catch (err) {
-    if (isStatus(err, 404)) return undefined;
-    throw err;
-  }
-}
-
-export async function createJob(job: Job): Promise<void> {
-  await table().createEntity(toEntity(job));
-}
-
-/** Replaces the job row if it is still at `etag`; the new ETag, or undefined after a lost race (412). */
-export async function updateJob(job: Job, etag: string): Promise<string | undefined> {
-  try {
-    return (await table().updateEntity(toEntity(job), 'Replace', { etag })).etag;
-  } catch (err) {
-    if (isStatus(err, 412)) return undefined;
-    throw err;
-  }
-}
-
 /** The row key of one image's terminal result in its job's partition. */
 export const resultRowKey = (resultId: string): string => `${RESULT_ROW_PREFIX}${resultId}`;
 
@@ -74,58 +47,6 @@ export interface RecountedResult {
   etag: string;
 }
 
-/**
- * One transaction: create the result rows, replace the recounted ones at their ETags, and
- * replace the job row at `etag` (so all happen or none). Throws the service error: 412 when
- * the job row or a recounted row moved on, 409 when a result row already exists.
- */
-export async function commitResults(
-  job: Job,
-  etag: string,
-  results: ClassificationResult[],
-  recounted: RecountedResult[] = [],
-): Promise<string> {
-  const row = (r: ClassificationResult) => ({
-    partitionKey: job.id,
-    rowKey: resultRowKey(r.id),
-    status: r.status,
-    name: r.source.name,
-    result: JSON.stringify(r),
-  });
-  const actions: TransactionAction[] = [
-    ...results.map((r): TransactionAction => ['create', row(r)]),
-    ...recounted.map((r): TransactionAction => ['update', row(r.result), 'Replace', { etag: r.etag }]),
-  ];
-  actions.push(['update', toEntity(job), 'Replace', { etag }]);
-  const response = await table().submitTransaction(actions);
-  return response.subResponses[response.subResponses.length - 1].etag ?? '';
-}
-
-/** The status and ETag of an image's counted result row in its job, or undefined when it is not counted. */
-export async function countedResult(
-  jobId: string,
-  resultId: string,
-): Promise<{ status: string; etag: string } | undefined> {
-  try {
-    const row = await table().getEntity<{ status: string }>(jobId, resultRowKey(resultId), {
-      queryOptions: { select: ['status'] },
-    });
-    return { status: row.status, etag: row.etag };
-  } catch (err) {
-    if (isStatus(err, 404)) return undefined;
-    throw err;
-  }
-}
-
-/** Removes an image's copy from its job's results (DELETE of the result); gone already is fine. */
-export async function deleteCountedResult(jobId: string, resultId: string): Promise<void> {
-  try {
-    await table().deleteEntity(jobId, resultRowKey(resultId));
-  } catch (err) {
-    if (!isStatus(err, 404)) throw err;
-  }
-}
-
 export interface ListJobResultsOptions {
   /** Where the previous page stopped (the SDK's opaque token). */
   continuationToken?: string;
@@ -134,25 +55,109 @@ export interface ListJobResultsOptions {
   abortSignal?: AbortSignal;
 }
 
-/**
- * The job's terminal results, one page per yield with the token to resume after it: a job of
- * any size is read one page (at most 1000 rows) at a time, never loaded whole.
- */
-export async function* listJobResults(
-  jobId: string,
-  options: ListJobResultsOptions = {},
-): AsyncGenerator<{ results: ClassificationResult[]; continuationToken?: string }> {
-  const filter = `PartitionKey eq '${jobId.replace(/'/g, "''")}' and RowKey gt '${RESULT_ROW_PREFIX}' and RowKey lt 'r.'`;
-  const pages = table()
-    .listEntities<{ result: string }>({
-      queryOptions: { filter, select: ['result'] },
-      abortSignal: options.abortSignal,
-    })
-    .byPage({ maxPageSize: options.pageSize ?? 1000, continuationToken: options.continuationToken });
-  for await (const page of pages) {
-    yield {
-      results: page.map((row) => JSON.parse(row.result) as ClassificationResult),
-      continuationToken: page.continuationToken,
-    };
+/** The one owner of table `jobs`: job rows and each job's counted results. */
+export class JobStore {
+  private readonly table: TableClient;
+
+  constructor(storage: StorageClients) {
+    this.table = storage.table(storageNames.jobsTable);
+  }
+
+  async get(id: string, options: { abortSignal?: AbortSignal } = {}): Promise<JobRecord | undefined> {
+    try {
+      return fromEntity(await this.table.getEntity(id, JOB_ROW, { abortSignal: options.abortSignal }));
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async create(job: Job): Promise<void> {
+    await this.table.createEntity(toEntity(job));
+  }
+
+  /** Replaces the job row if it is still at `etag`; the new ETag, or undefined after a lost race (412). */
+  async update(job: Job, etag: string): Promise<string | undefined> {
+    try {
+      return (await this.table.updateEntity(toEntity(job), 'Replace', { etag })).etag;
+    } catch (err) {
+      if (isStatus(err, 412)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * One transaction: create the result rows, replace the recounted ones at their ETags, and
+   * replace the job row at `etag` (so all happen or none). Throws the service error: 412 when
+   * the job row or a recounted row moved on, 409 when a result row already exists.
+   */
+  async commitResults(
+    job: Job,
+    etag: string,
+    results: ClassificationResult[],
+    recounted: RecountedResult[] = [],
+  ): Promise<string> {
+    const row = (r: ClassificationResult) => ({
+      partitionKey: job.id,
+      rowKey: resultRowKey(r.id),
+      status: r.status,
+      name: r.source.name,
+      result: JSON.stringify(r),
+    });
+    const actions: TransactionAction[] = [
+      ...results.map((r): TransactionAction => ['create', row(r)]),
+      ...recounted.map((r): TransactionAction => ['update', row(r.result), 'Replace', { etag: r.etag }]),
+    ];
+    actions.push(['update', toEntity(job), 'Replace', { etag }]);
+    const response = await this.table.submitTransaction(actions);
+    return response.subResponses[response.subResponses.length - 1].etag ?? '';
+  }
+
+  /** The status and ETag of an image's counted result row in its job, or undefined when it is not counted. */
+  async countedResult(
+    jobId: string,
+    resultId: string,
+  ): Promise<{ status: string; etag: string } | undefined> {
+    try {
+      const row = await this.table.getEntity<{ status: string }>(jobId, resultRowKey(resultId), {
+        queryOptions: { select: ['status'] },
+      });
+      return { status: row.status, etag: row.etag };
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Removes an image's copy from its job's results (DELETE of the result); gone already is fine. */
+  async deleteCountedResult(jobId: string, resultId: string): Promise<void> {
+    try {
+      await this.table.deleteEntity(jobId, resultRowKey(resultId));
+    } catch (err) {
+      if (!isStatus(err, 404)) throw err;
+    }
+  }
+
+  /**
+   * The job's terminal results, one page per yield with the token to resume after it: a job of
+   * any size is read one page (at most 1000 rows) at a time, never loaded whole.
+   */
+  async *listResults(
+    jobId: string,
+    options: ListJobResultsOptions = {},
+  ): AsyncGenerator<{ results: ClassificationResult[]; continuationToken?: string }> {
+    const filter = `PartitionKey eq '${jobId.replace(/'/g, "''")}' and RowKey gt '${RESULT_ROW_PREFIX}' and RowKey lt 'r.'`;
+    const pages = this.table
+      .listEntities<{ result: string }>({
+        queryOptions: { filter, select: ['result'] },
+        abortSignal: options.abortSignal,
+      })
+      .byPage({ maxPageSize: options.pageSize ?? 1000, continuationToken: options.continuationToken });
+    for await (const page of pages) {
+      yield {
+        results: page.map((row) => JSON.parse(row.result) as ClassificationResult),
+        continuationToken: page.continuationToken,
+      };
+    }
   }
 }

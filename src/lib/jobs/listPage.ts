@@ -6,11 +6,10 @@
  * but never counts its blobs twice. A cancelled or stopped job lists no further.
  */
 import { enqueueClassify, JOB_IMAGES_PER_MESSAGE, type JobImage } from '../queue/classifyMessage';
-import { storageClients } from '../storage/clients';
+import type { Services } from '../services';
 import { JOB_TERMINAL, jobImageResultId, nextStatus, type Job } from './job';
 import { enqueueJobMessage, type ListPageMessage } from './jobMessage';
 import { giveUp } from './createJob';
-import { getJob, updateJob } from './jobStore';
 import { isStatus } from '../storage/restErrors';
 
 export type ListPageOutcome = 'listed' | 'stopped' | 'unknown_job';
@@ -24,39 +23,50 @@ interface ListedBlob {
 }
 
 export async function listPage(
+  services: Services,
   message: ListPageMessage,
 ): Promise<{ outcome: ListPageOutcome; blobs: number }> {
-  const first = await getJob(message.jobId);
+  const { jobs, storage } = services;
+  const first = await jobs.get(message.jobId);
   if (!first) return { outcome: 'unknown_job', blobs: 0 };
   if (JOB_TERMINAL.includes(first.job.status)) return { outcome: 'stopped', blobs: 0 };
-  const listed = await listOnePage(first.job, message.continuationToken).catch(async (err: unknown) => {
-    if (!isStatus(err, 404)) throw err;
-    // The container went away mid-listing: no attempt can list it again.
-    await giveUp(
-      first.job.id,
-      `Its container "${first.job.container}" was deleted while the job was being listed.`,
-    );
-    return undefined;
-  });
+  const listed = await listOnePage(services, first.job, message.continuationToken).catch(
+    async (err: unknown) => {
+      if (!isStatus(err, 404)) throw err;
+      // The container went away mid-listing: no attempt can list it again.
+      await giveUp(
+        services,
+        first.job.id,
+        `Its container "${first.job.container}" was deleted while the job was being listed.`,
+      );
+      return undefined;
+    },
+  );
   if (!listed) return { outcome: 'stopped', blobs: 0 };
   const { blobs, continuationToken } = listed;
-  const job = await countPage(message, blobs.length, !continuationToken);
+  const job = await countPage(services, message, blobs.length, !continuationToken);
   if (!job || JOB_TERMINAL.includes(job.status)) {
-    if (job) await enqueueJobMessage({ kind: 'export', jobId: job.id });
+    if (job) await enqueueJobMessage(storage, { kind: 'export', jobId: job.id });
     return { outcome: job ? 'listed' : 'unknown_job', blobs: blobs.length };
   }
-  if (!job.dryRun) await sendClassifyMessages(job, blobs);
+  if (!job.dryRun) await sendClassifyMessages(services, job, blobs);
   if (continuationToken)
-    await enqueueJobMessage({ kind: 'list', jobId: job.id, page: message.page + 1, continuationToken });
+    await enqueueJobMessage(storage, {
+      kind: 'list',
+      jobId: job.id,
+      page: message.page + 1,
+      continuationToken,
+    });
   return { outcome: 'listed', blobs: blobs.length };
 }
 
 async function listOnePage(
+  services: Services,
   job: Job,
   continuationToken: string | undefined,
 ): Promise<{ blobs: ListedBlob[]; continuationToken?: string }> {
-  const pages = storageClients()
-    .blobs.getContainerClient(job.container!)
+  const pages = services.storage.blobs
+    .getContainerClient(job.container!)
     .listBlobsFlat({ prefix: job.prefix || undefined })
     .byPage({ maxPageSize: job.pageSize, continuationToken });
   for await (const page of pages) {
@@ -67,9 +77,14 @@ async function listOnePage(
 }
 
 /** Adds the page to `total` unless it already was (a redelivery); the job as it now stands. */
-async function countPage(message: ListPageMessage, count: number, last: boolean): Promise<Job | undefined> {
+async function countPage(
+  services: Services,
+  message: ListPageMessage,
+  count: number,
+  last: boolean,
+): Promise<Job | undefined> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const record = await getJob(message.jobId);
+    const record = await services.jobs.get(message.jobId);
     if (!record) return undefined;
     const { job } = record;
     if (job.listedPages >= message.page || JOB_TERMINAL.includes(job.status)) return job;
@@ -78,12 +93,12 @@ async function countPage(message: ListPageMessage, count: number, last: boolean)
     const next: Job = { ...job, total: job.total + count, listedPages: message.page, listingComplete: last };
     next.status = nextStatus(next);
     if (next.status !== 'running') next.completedAt = new Date().toISOString();
-    if (await updateJob(next, record.etag)) return next;
+    if (await services.jobs.update(next, record.etag)) return next;
   }
   throw new Error(`Job ${message.jobId} kept changing while page ${message.page} was counted.`);
 }
 
-async function sendClassifyMessages(job: Job, blobs: ListedBlob[]): Promise<void> {
+async function sendClassifyMessages(services: Services, job: Job, blobs: ListedBlob[]): Promise<void> {
   const messages: JobImage[][] = [];
   for (let i = 0; i < blobs.length; i += JOB_IMAGES_PER_MESSAGE) {
     messages.push(
@@ -98,7 +113,12 @@ async function sendClassifyMessages(job: Job, blobs: ListedBlob[]): Promise<void
   const send = async (): Promise<void> => {
     while (next < messages.length) {
       const images = messages[next++];
-      await enqueueClassify({ kind: 'job', jobId: job.id, container: job.container!, images });
+      await enqueueClassify(services.storage, {
+        kind: 'job',
+        jobId: job.id,
+        container: job.container!,
+        images,
+      });
     }
   };
   await Promise.all(Array.from({ length: SEND_CONCURRENCY }, send));

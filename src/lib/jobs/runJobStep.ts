@@ -9,27 +9,33 @@ import { retentionStep } from '../retention/cleanupExpired';
 import { exportJob } from './jobExport';
 import { enqueueJobMessage, type JobMessage } from './jobMessage';
 import { listPage } from './listPage';
+import type { Services } from '../services';
 
 export interface JobStepOptions {
   /** No retry follows this attempt (the queue's maxDequeueCount is reached). */
   lastAttempt?: boolean;
 }
 
-export async function runJobStep(message: JobMessage, options: JobStepOptions = {}): Promise<string> {
+export async function runJobStep(
+  services: Services,
+  message: JobMessage,
+  options: JobStepOptions = {},
+): Promise<string> {
   if (message.kind === 'export') {
-    return (await exportJob(message.jobId)) ? 'exported' : 'unknown_job';
+    return (await exportJob(services, message.jobId)) ? 'exported' : 'unknown_job';
   }
   if (message.kind === 'retention') {
-    const { uploadsDeleted, resultsDeleted, next } = await retentionStep(message.step);
-    if (next) await enqueueJobMessage({ kind: 'retention', step: next });
+    const { uploadsDeleted, resultsDeleted, next } = await retentionStep(services, message.step);
+    if (next) await enqueueJobMessage(services.storage, { kind: 'retention', step: next });
     return `retention ${message.step.phase}: deleted ${uploadsDeleted} upload(s), ${resultsDeleted} result(s)${next ? '; next step queued' : '; sweep done'}`;
   }
   try {
-    const { outcome, blobs } = await listPage(message);
+    const { outcome, blobs } = await listPage(services, message);
     return `${outcome} page ${message.page} (${blobs} blobs)`;
   } catch (err) {
     if (options.lastAttempt)
       await giveUp(
+        services,
         message.jobId,
         `Listing page ${message.page} failed on every attempt: ${(err as Error).message}`,
       );

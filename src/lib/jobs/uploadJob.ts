@@ -1,9 +1,9 @@
 /** `POST /api/uploads { jobId }`: the job must exist, be an upload job, and still run. */
 import { ClassifierError } from '../errors';
-import { getJob } from './jobStore';
+import type { Services } from '../services';
 
-export async function checkUploadJob(jobId: string): Promise<void> {
-  const record = await getJob(jobId);
+export async function checkUploadJob(services: Services, jobId: string): Promise<void> {
+  const record = await services.jobs.get(jobId);
   if (!record)
     throw new ClassifierError('not_found', `Job ${jobId} was not found; create it with POST /api/jobs.`);
   if (record.job.kind !== 'upload')

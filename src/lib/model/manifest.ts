@@ -99,13 +99,6 @@ function checkManifest(m: ModelManifest, where: string): void {
   }
 }
 
-let configured: LoadedManifest | undefined;
-/** The manifest named by CLASSIFIER_MODEL (or the default), loaded once per process. */
-export function configuredManifest(): LoadedManifest {
-  configured ??= loadManifest();
-  return configured;
-}
-
 /** The `model` field of a result. */
 export const modelRef = (m: ModelManifest): { id: string; sha256: string } => ({
   id: m.id,

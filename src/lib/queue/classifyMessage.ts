@@ -7,7 +7,7 @@
  * `check` marks the watchdog copy a last attempt leaves behind, so a crash on that attempt still
  * ends in a recorded failure (see worker/processMessage.ts).
  */
-import { storageClients } from '../storage/clients';
+import type { StorageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 import { encodeQueueMessage } from './encoding';
 
@@ -125,13 +125,12 @@ export interface EnqueueClassifyOptions {
 type Enqueued<T> = T extends ClassifyMessage ? Omit<T, 'enqueuedAt'> & { enqueuedAt?: string } : never;
 
 export async function enqueueClassify(
+  storage: StorageClients,
   message: Enqueued<ClassifyMessage>,
   options: EnqueueClassifyOptions = {},
 ): Promise<void> {
   const body = { ...message, enqueuedAt: message.enqueuedAt ?? new Date().toISOString() };
-  await storageClients()
-    .queues.getQueueClient(storageNames.classifyQueue)
-    .sendMessage(encodeQueueMessage(body), {
-      visibilityTimeout: options.delaySeconds ? Math.ceil(options.delaySeconds) : undefined,
-    });
+  await storage.queues.getQueueClient(storageNames.classifyQueue).sendMessage(encodeQueueMessage(body), {
+    visibilityTimeout: options.delaySeconds ? Math.ceil(options.delaySeconds) : undefined,
+  });
 }

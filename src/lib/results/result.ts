@@ -108,22 +108,41 @@ export function withTimeBefore(
   };
 }
 
+/** What a result starts from; everything else has its starting value (no predictions, zero timings). */
+export interface NewResult {
+  id?: string;
+  status: ResultStatus;
+  source: ResultSource;
+  model: ClassificationResult['model'];
+  /** Default: now. */
+  createdAt?: string;
+  jobId?: string;
+}
+
+/**
+ * The one place a result comes into being, whatever its first state: `awaiting_upload` (an
+ * upload URL handed out), `queued` (a blob seen), `processing` (the classifier starting).
+ */
+export function newResult(fields: NewResult): ClassificationResult {
+  const result: ClassificationResult = {
+    id: fields.id ?? randomUUID(),
+    status: fields.status,
+    source: fields.source,
+    model: fields.model,
+    timings: zeroTimings(),
+    createdAt: fields.createdAt ?? new Date().toISOString(),
+  };
+  if (fields.jobId !== undefined) result.jobId = fields.jobId;
+  return result;
+}
+
 /** A terminal `failed` result for an input that never reached the classifier. */
 export function failedResult(
   source: ResultSource,
   err: unknown,
   model: ClassificationResult['model'],
-  id: string = randomUUID(),
+  id?: string,
 ): ClassificationResult {
-  const now = new Date().toISOString();
-  return {
-    id,
-    status: 'failed',
-    source,
-    error: toClassifierError(err).toJSON(),
-    model,
-    timings: zeroTimings(),
-    createdAt: now,
-    completedAt: now,
-  };
+  const result = newResult({ id, status: 'failed', source, model });
+  return { ...result, error: toClassifierError(err).toJSON(), completedAt: result.createdAt };
 }

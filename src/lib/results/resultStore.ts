@@ -4,8 +4,8 @@
  * Rows are updated with ETags (optimistic concurrency), so two workers or a duplicate event
  * can never overwrite each other's progress unnoticed: the loser gets a 412 and re-reads.
  */
-import type { TableEntityResult } from '@azure/data-tables';
-import { storageClients } from '../storage/clients';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import type { StorageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 import { isStatus } from '../storage/restErrors';
 import type { ClassificationResult } from './result';
@@ -37,6 +37,9 @@ export interface ResultRecord {
 
 /** An ETag as the service compares it: the same version whether it came quoted (headers) or bare (events, listings). */
 export const bareEtag = (etag: string): string => etag.replace(/"/g, '');
+
+/** Every result row's RowKey: one row per partition, the partition being the result id. */
+const ROW_KEY = 'result';
 
 const JSON_FIELDS = ['source', 'predictions', 'error', 'model', 'timings'] as const;
 
@@ -115,50 +118,6 @@ export interface UpdateOptions {
   claimedBy?: string;
 }
 
-const table = () => storageClients().table(storageNames.resultsTable);
-/** Every result row's RowKey: one row per partition, the partition being the result id. */
-const ROW_KEY = 'result';
-
-export async function getResult(
-  id: string,
-  options: { abortSignal?: AbortSignal } = {},
-): Promise<ResultRecord | undefined> {
-  try {
-    return fromEntity(await table().getEntity(id, ROW_KEY, { abortSignal: options.abortSignal }));
-  } catch (err) {
-    if (isStatus(err, 404)) return undefined;
-    throw err;
-  }
-}
-
-/** Creates the row and returns its ETag; undefined when it already exists. */
-export async function createResult(
-  result: ClassificationResult,
-  blob?: BlobRef,
-  options: UpdateOptions = {},
-): Promise<string | undefined> {
-  try {
-    return (await table().createEntity(toEntity(result, blob, options))).etag;
-  } catch (err) {
-    if (isStatus(err, 409)) return undefined;
-    throw err;
-  }
-}
-
-/** Replaces the row if it is still at `etag` and returns the new ETag; undefined when someone else changed it first (412). */
-export async function updateResult(
-  result: ClassificationResult,
-  etag: string,
-  options: UpdateOptions & { blob?: BlobRef } = {},
-): Promise<string | undefined> {
-  try {
-    return (await table().updateEntity(toEntity(result, options.blob, options), 'Replace', { etag })).etag;
-  } catch (err) {
-    if (isStatus(err, 412) || isStatus(err, 404)) return undefined;
-    throw err;
-  }
-}
-
 export interface ListResultsOptions {
   /** An OData filter over the row's columns (status, createdAt, completedAt, jobId, errorCode, ...). */
   filter: string;
@@ -169,32 +128,101 @@ export interface ListResultsOptions {
   abortSignal?: AbortSignal;
 }
 
-/** The rows a filter matches, one page per yield, decoded like getResult's: no listing is loaded whole. */
-export async function* listResults(options: ListResultsOptions): AsyncGenerator<ResultRecord[]> {
-  const pages = table()
-    .listEntities<Record<string, unknown>>({
-      queryOptions: { filter: options.filter, select: options.select },
-      abortSignal: options.abortSignal,
-    })
-    .byPage({ maxPageSize: options.pageSize ?? 1000 });
-  for await (const page of pages) yield page.map(fromEntity);
-}
+/** The one owner of table `results` and of the per-image JSON blobs in container `results`. */
+export class ResultStore {
+  private readonly table: TableClient;
 
-/**
- * Deletes a result row; gone already is fine. With `etag`, only that version: false when the
- * row has changed since (a newer result must not be swept with the old one's listing).
- */
-export async function deleteResultRow(
-  id: string,
-  options: { abortSignal?: AbortSignal; etag?: string } = {},
-): Promise<boolean> {
-  try {
-    await table().deleteEntity(id, ROW_KEY, { abortSignal: options.abortSignal, etag: options.etag });
-    return true;
-  } catch (err) {
-    if (isStatus(err, 404)) return true;
-    if (options.etag && isStatus(err, 412)) return false;
-    throw err;
+  constructor(private readonly storage: StorageClients) {
+    this.table = storage.table(storageNames.resultsTable);
+  }
+
+  async get(id: string, options: { abortSignal?: AbortSignal } = {}): Promise<ResultRecord | undefined> {
+    try {
+      return fromEntity(await this.table.getEntity(id, ROW_KEY, { abortSignal: options.abortSignal }));
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates the row and returns its ETag; undefined when it already exists. */
+  async create(
+    result: ClassificationResult,
+    blob?: BlobRef,
+    options: UpdateOptions = {},
+  ): Promise<string | undefined> {
+    try {
+      return (await this.table.createEntity(toEntity(result, blob, options))).etag;
+    } catch (err) {
+      if (isStatus(err, 409)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Replaces the row if it is still at `etag` and returns the new ETag; undefined when someone else changed it first (412). */
+  async update(
+    result: ClassificationResult,
+    etag: string,
+    options: UpdateOptions & { blob?: BlobRef } = {},
+  ): Promise<string | undefined> {
+    try {
+      return (await this.table.updateEntity(toEntity(result, options.blob, options), 'Replace', { etag }))
+        .etag;
+    } catch (err) {
+      if (isStatus(err, 412) || isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The rows a filter matches, one page per yield, decoded like get's: no listing is loaded whole. */
+  async *list(options: ListResultsOptions): AsyncGenerator<ResultRecord[]> {
+    const pages = this.table
+      .listEntities<Record<string, unknown>>({
+        queryOptions: { filter: options.filter, select: options.select },
+        abortSignal: options.abortSignal,
+      })
+      .byPage({ maxPageSize: options.pageSize ?? 1000 });
+    for await (const page of pages) yield page.map(fromEntity);
+  }
+
+  /**
+   * Deletes a result row; gone already is fine. With `etag`, only that version: false when the
+   * row has changed since (a newer result must not be swept with the old one's listing).
+   */
+  async delete(id: string, options: { abortSignal?: AbortSignal; etag?: string } = {}): Promise<boolean> {
+    try {
+      await this.table.deleteEntity(id, ROW_KEY, { abortSignal: options.abortSignal, etag: options.etag });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 404)) return true;
+      if (options.etag && isStatus(err, 412)) return false;
+      throw err;
+    }
+  }
+
+  /** Writes the result's JSON blob (none for a job's own images: see resultBlobName). */
+  async writeBlob(result: ClassificationResult, blob: BlobRef): Promise<void> {
+    const name = resultBlobName(result, blob);
+    if (name === undefined) return;
+    const body = JSON.stringify(result, null, 2);
+    await this.resultsContainer()
+      .getBlockBlobClient(name)
+      .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  }
+
+  /** Deletes the result's JSON blob, if it has one; gone already is fine. */
+  async deleteBlob(
+    result: ClassificationResult,
+    blob: BlobRef,
+    options: { abortSignal?: AbortSignal } = {},
+  ): Promise<void> {
+    const name = resultBlobName(result, blob);
+    if (name !== undefined)
+      await this.resultsContainer().getBlobClient(name).deleteIfExists({ abortSignal: options.abortSignal });
+  }
+
+  private resultsContainer() {
+    return this.storage.blobs.getContainerClient(storageNames.resultsContainer);
   }
 }
 
@@ -207,13 +235,3 @@ export const resultBlobName = (result: ClassificationResult, blob: BlobRef): str
   result.jobId !== undefined && blob.container !== storageNames.uploadsContainer
     ? undefined
     : `${blob.container}/${blob.name}.json`;
-
-export async function writeResultBlob(result: ClassificationResult, blob: BlobRef): Promise<void> {
-  const name = resultBlobName(result, blob);
-  if (name === undefined) return;
-  const body = JSON.stringify(result, null, 2);
-  await storageClients()
-    .blobs.getContainerClient(storageNames.resultsContainer)
-    .getBlockBlobClient(name)
-    .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
-}

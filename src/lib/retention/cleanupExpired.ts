@@ -8,10 +8,9 @@
  * Drop-folder originals in `images` are the owner's data and are never deleted; their result
  * expires like any other (Event Grid sends one event per write, so it is not classified again).
  */
-import { listResults } from '../results/resultStore';
+import type { Services } from '../services';
 import { cutoff, retentionFromEnv, type RetentionConfig } from './retentionConfig';
 import { deleteStoredRecord } from './deleteResult';
-import { storageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 import { isStatus } from '../storage/restErrors';
 
@@ -53,11 +52,12 @@ export function firstRetentionStep(options: CleanupOptions = {}): RetentionStep 
 
 /** Runs one page of a sweep; `next` is the step to queue, undefined when the sweep is done. */
 export async function retentionStep(
+  services: Services,
   step: RetentionStep,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<CleanupResult & { next?: RetentionStep }> {
   if (step.phase === 'uploads') {
-    const { deleted, continuationToken } = await deleteOldUploadsPage(step, options);
+    const { deleted, continuationToken } = await deleteOldUploadsPage(services, step, options);
     const next: RetentionStep = continuationToken
       ? { ...step, continuationToken }
       : { ...step, phase: 'results', continuationToken: undefined };
@@ -70,7 +70,7 @@ export async function retentionStep(
     `(status eq 'awaiting_upload' and createdAt lt ${odata(step.uploadsBefore)})`;
   let resultsDeleted = 0;
   let listed = 0;
-  for await (const page of listResults({
+  for await (const page of services.results.list({
     filter,
     pageSize: step.pageSize,
     abortSignal: options.abortSignal,
@@ -78,7 +78,7 @@ export async function retentionStep(
     for (const record of page) {
       listed++;
       // The listing may be older than the row: only what is still the expired version goes.
-      if (await deleteStoredRecord(record, { abortSignal: options.abortSignal, ifUnchanged: true }))
+      if (await deleteStoredRecord(services, record, { abortSignal: options.abortSignal, ifUnchanged: true }))
         resultsDeleted++;
     }
     break; // one page per step
@@ -90,10 +90,13 @@ export async function retentionStep(
 }
 
 /** A whole sweep in this process, step after step (tests and tools; the app queues the steps). */
-export async function cleanupExpired(options: CleanupOptions = {}): Promise<CleanupResult> {
+export async function cleanupExpired(
+  services: Services,
+  options: CleanupOptions = {},
+): Promise<CleanupResult> {
   const total: CleanupResult = { uploadsDeleted: 0, resultsDeleted: 0 };
   for (let step: RetentionStep | undefined = firstRetentionStep(options); step;) {
-    const done = await retentionStep(step, options);
+    const done = await retentionStep(services, step, options);
     total.uploadsDeleted += done.uploadsDeleted;
     total.resultsDeleted += done.resultsDeleted;
     step = done.next;
@@ -102,10 +105,11 @@ export async function cleanupExpired(options: CleanupOptions = {}): Promise<Clea
 }
 
 async function deleteOldUploadsPage(
+  services: Services,
   step: RetentionStep,
   options: { abortSignal?: AbortSignal },
 ): Promise<{ deleted: number; continuationToken?: string }> {
-  const container = storageClients().blobs.getContainerClient(storageNames.uploadsContainer);
+  const container = services.storage.blobs.getContainerClient(storageNames.uploadsContainer);
   const before = new Date(step.uploadsBefore);
   const pages = container
     .listBlobsFlat({ abortSignal: options.abortSignal })

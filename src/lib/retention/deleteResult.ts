@@ -5,12 +5,10 @@
  * again (the row, which is what finds the rest, goes last). Drop-folder originals in `images`
  * belong to whoever put them there and are never deleted here.
  */
-import { forgetContent } from '../content/contentIndex';
 import { ClassifierError } from '../errors';
-import { deleteCountedResult } from '../jobs/jobStore';
 import { TERMINAL_STATUSES } from '../results/result';
-import { deleteResultRow, getResult, resultBlobName, type ResultRecord } from '../results/resultStore';
-import { storageClients } from '../storage/clients';
+import type { ResultRecord } from '../results/resultStore';
+import type { Services } from '../services';
 import { storageNames } from '../storage/names';
 
 export interface DeleteResultOptions {
@@ -20,8 +18,12 @@ export interface DeleteResultOptions {
 }
 
 /** Returns false when there is no such result. */
-export async function deleteResult(id: string, options: DeleteResultOptions = {}): Promise<boolean> {
-  const record = await getResult(id, options);
+export async function deleteResult(
+  services: Services,
+  id: string,
+  options: DeleteResultOptions = {},
+): Promise<boolean> {
+  const record = await services.results.get(id, options);
   if (!record) return false;
   const { status } = record.result;
   if (!options.force && status !== 'awaiting_upload' && !TERMINAL_STATUSES.includes(status)) {
@@ -31,9 +33,9 @@ export async function deleteResult(id: string, options: DeleteResultOptions = {}
       `Result ${id} is ${status}; delete it once it has succeeded or failed.`,
     );
   }
-  await forgetContent(record.result);
-  if (record.result.jobId) await deleteCountedResult(record.result.jobId, record.result.id);
-  await deleteStoredRecord(record, options);
+  await services.content.forget(record.result);
+  if (record.result.jobId) await services.jobs.deleteCountedResult(record.result.jobId, record.result.id);
+  await deleteStoredRecord(services, record, options);
   return true;
 }
 
@@ -49,34 +51,29 @@ export interface DeleteStoredOptions {
 
 /** Deletes the blobs and the row of a record; missing pieces are fine (a retried delete). */
 export async function deleteStoredRecord(
+  services: Services,
   record: ResultRecord,
   options: DeleteStoredOptions = {},
 ): Promise<boolean> {
-  const { blobs } = storageClients();
+  const { storage, results } = services;
   const { abortSignal } = options;
   if (options.ifUnchanged) {
     // The listing may be minutes old; the row is what the JSON blob follows (written after it).
-    const now = await getResult(record.result.id, { abortSignal });
+    const now = await results.get(record.result.id, { abortSignal });
     if (!now) return true;
     if (now.etag !== record.etag) return false;
   }
   if (record.blob) {
     if (record.blob.container === storageNames.uploadsContainer) {
-      await blobs
+      await storage.blobs
         .getContainerClient(record.blob.container)
         .getBlobClient(record.blob.name)
         .deleteIfExists({ abortSignal });
     }
     // A job image has no JSON blob of its own: the same path's drop-folder result is not touched.
-    const json = resultBlobName(record.result, record.blob);
-    if (json !== undefined) {
-      await blobs
-        .getContainerClient(storageNames.resultsContainer)
-        .getBlobClient(json)
-        .deleteIfExists({ abortSignal });
-    }
+    await results.deleteBlob(record.result, record.blob, { abortSignal });
   }
-  return deleteResultRow(record.result.id, {
+  return results.delete(record.result.id, {
     abortSignal,
     etag: options.ifUnchanged ? record.etag : undefined,
   });

@@ -2,11 +2,10 @@
  * Blob service CORS for direct browser uploads: only PUT (and its preflight) from the page's
  * origins, with the headers a SAS upload sends. In Azure, infra/ sets the same rule.
  */
-import { storageClients } from './clients';
+import type { StorageClients } from './clients';
 
-export async function allowUploadsFrom(origins: string[]): Promise<void> {
-  const { blobs } = storageClients();
-  await blobs.setProperties({
+export async function allowUploadsFrom(storage: StorageClients, origins: string[]): Promise<void> {
+  await storage.blobs.setProperties({
     cors: [
       {
         allowedOrigins: origins.join(','),

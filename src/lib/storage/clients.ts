@@ -85,13 +85,6 @@ export function createStorageClients(
   );
 }
 
-let shared: StorageClients | undefined;
-/** The process-wide clients (SDK clients are safe to share and keep their connections warm). */
-export function storageClients(): StorageClients {
-  shared ??= createStorageClients();
-  return shared;
-}
-
 /** One client per table name: building a TableClient builds its whole pipeline, which showed in profiles. */
 function perTable(create: (table: string) => TableClient): (table: string) => TableClient {
   const clients = new Map<string, TableClient>();

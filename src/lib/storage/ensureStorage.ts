@@ -2,13 +2,12 @@
  * Creates the containers, queues and table the app uses if they are missing. Infra declares
  * them in Azure; locally this makes a fresh Azurite usable with no setup step.
  */
-import { storageClients } from './clients';
+import type { StorageClients } from './clients';
 import { isStatus } from './restErrors';
 import { storageNames } from './names';
 
-export async function ensureStorage(): Promise<void> {
-  const clients = storageClients();
-  const { blobs, queues } = clients;
+export async function ensureStorage(storage: StorageClients): Promise<void> {
+  const { blobs, queues } = storage;
   const ignoreExists = (err: unknown): void => {
     if (!isStatus(err, 409)) throw err;
   };
@@ -23,7 +22,7 @@ export async function ensureStorage(): Promise<void> {
       storageNames.jobsPoisonQueue,
     ].map((q) => queues.getQueueClient(q).createIfNotExists()),
     ...[storageNames.resultsTable, storageNames.jobsTable, storageNames.contentTable].map((t) =>
-      clients.table(t).createTable().catch(ignoreExists),
+      storage.table(t).createTable().catch(ignoreExists),
     ),
   ]);
 }

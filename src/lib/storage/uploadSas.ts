@@ -11,7 +11,7 @@ import {
   type BlobSASSignatureValues,
   type UserDelegationKey,
 } from '@azure/storage-blob';
-import { storageClients } from './clients';
+import type { StorageClients } from './clients';
 
 export interface UploadSasOptions {
   /** Minutes until the URL stops working (at most 15, default 10; fractions allowed). */
@@ -26,40 +26,41 @@ export interface UploadSas {
 /** Clock skew allowance: a SAS that starts "now" can be refused by a storage clock a bit behind. */
 const START_SKEW_MS = 2 * 60 * 1000;
 
-export async function createUploadSas(
-  container: string,
-  blobName: string,
-  options: UploadSasOptions = {},
-): Promise<UploadSas> {
-  const minutes = Math.min(15, options.expiresInMinutes ?? 10);
-  const now = Date.now();
-  const expiresOn = new Date(now + minutes * 60 * 1000);
-  const clients = storageClients();
-  const blobUrl = clients.blobs.getContainerClient(container).getBlobClient(blobName).url;
-  const values: BlobSASSignatureValues = {
-    containerName: container,
-    blobName,
-    permissions: BlobSASPermissions.parse('c'),
-    startsOn: new Date(now - START_SKEW_MS),
-    expiresOn,
-    protocol: blobUrl.startsWith('https:') ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
-  };
-  const query = clients.sharedKey
-    ? generateBlobSASQueryParameters(values, clients.sharedKey)
-    : generateBlobSASQueryParameters(values, await delegationKey(expiresOn), accountName(clients.blobs.url));
-  return { url: `${blobUrl}?${query.toString()}`, expiresOn };
-}
+/** Signs upload URLs for one account; keeps its user delegation key (Azure) for about an hour. */
+export class UploadSigner {
+  private cachedKey?: { key: UserDelegationKey; validUntil: number };
 
-let cachedKey: { key: UserDelegationKey; validUntil: number } | undefined;
+  constructor(private readonly storage: StorageClients) {}
 
-/** A user delegation key covering `until`, fetched at most about once an hour. */
-async function delegationKey(until: Date): Promise<UserDelegationKey> {
-  if (cachedKey && cachedKey.validUntil > until.getTime()) return cachedKey.key;
-  const startsOn = new Date(Date.now() - START_SKEW_MS);
-  const expiresOn = new Date(Date.now() + 2 * 60 * 60 * 1000);
-  const key = await storageClients().blobs.getUserDelegationKey(startsOn, expiresOn);
-  cachedKey = { key, validUntil: expiresOn.getTime() - 60 * 60 * 1000 };
-  return key;
+  async sign(container: string, blobName: string, options: UploadSasOptions = {}): Promise<UploadSas> {
+    const minutes = Math.min(15, options.expiresInMinutes ?? 10);
+    const now = Date.now();
+    const expiresOn = new Date(now + minutes * 60 * 1000);
+    const { blobs, sharedKey } = this.storage;
+    const blobUrl = blobs.getContainerClient(container).getBlobClient(blobName).url;
+    const values: BlobSASSignatureValues = {
+      containerName: container,
+      blobName,
+      permissions: BlobSASPermissions.parse('c'),
+      startsOn: new Date(now - START_SKEW_MS),
+      expiresOn,
+      protocol: blobUrl.startsWith('https:') ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
+    };
+    const query = sharedKey
+      ? generateBlobSASQueryParameters(values, sharedKey)
+      : generateBlobSASQueryParameters(values, await this.delegationKey(expiresOn), accountName(blobs.url));
+    return { url: `${blobUrl}?${query.toString()}`, expiresOn };
+  }
+
+  /** A user delegation key covering `until`, fetched at most about once an hour. */
+  private async delegationKey(until: Date): Promise<UserDelegationKey> {
+    if (this.cachedKey && this.cachedKey.validUntil > until.getTime()) return this.cachedKey.key;
+    const startsOn = new Date(Date.now() - START_SKEW_MS);
+    const expiresOn = new Date(Date.now() + 2 * 60 * 60 * 1000);
+    const key = await this.storage.blobs.getUserDelegationKey(startsOn, expiresOn);
+    this.cachedKey = { key, validUntil: expiresOn.getTime() - 60 * 60 * 1000 };
+    return key;
+  }
 }
 
 const accountName = (serviceUrl: string): string => new URL(serviceUrl).hostname.split('.')[0];

@@ -6,12 +6,11 @@
  * time one waited for its turn is its `timings.queueMs`.
  */
 import type { HttpInput } from '../http/httpTypes';
-import { DEFAULT_TOP, sharedClassifier } from '../classify/classifier';
+import { DEFAULT_TOP } from '../classify/classifier';
 import { badRequest } from '../errors';
 import { parseNumber } from '../numbers';
-import { Semaphore } from '../concurrency';
-import { intFromEnv } from '../env';
-import { roundMs, type ClassificationResult } from '../results/result';
+import { withTimeBefore, type ClassificationResult } from '../results/result';
+import type { Services } from '../services';
 import { displayName } from '../uploads/uploadRequest';
 import { readImageBody } from './readImageBody';
 
@@ -38,25 +37,20 @@ export function parseSyncQuery(query: URLSearchParams): SyncQuery {
 
 /** Validates the query, reads the body within the byte limit, classifies. */
 export async function classifyRequest(
+  services: Services,
   request: HttpInput,
   options: ClassifyRequestOptions = {},
 ): Promise<ClassificationResult> {
   const query = parseSyncQuery(request.query);
-  const classifier = await sharedClassifier();
+  const classifier = await services.models.classifier();
   const started = performance.now();
   const body = await readImageBody(request, { maxBytes: classifier.limits.maxBytes, ...options });
   const readMs = performance.now() - started;
-  const result = await syncSlots().run(async () => {
-    const queueMs = performance.now() - started - readMs;
-    const classified = await classifier.classify(body.bytes, { ...query, contentType: body.contentType });
-    classified.timings.queueMs = roundMs(queueMs);
-    return classified;
+  let queueMs = 0;
+  const result = await services.syncSlots.run(() => {
+    queueMs = performance.now() - started - readMs;
+    return classifier.classify(body.bytes, { ...query, contentType: body.contentType });
   });
   // Receiving the body is this route's "download", as reading the file is the CLI's.
-  result.timings.downloadMs = roundMs(readMs);
-  result.timings.totalMs = roundMs(result.timings.totalMs + readMs + result.timings.queueMs);
-  return result;
+  return withTimeBefore(result, { queueMs, downloadMs: readMs });
 }
-
-let slots: Semaphore | undefined;
-const syncSlots = (): Semaphore => (slots ??= new Semaphore(intFromEnv('CLASSIFIER_SYNC_CONCURRENCY', 2)));

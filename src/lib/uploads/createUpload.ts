@@ -3,12 +3,11 @@
  * out a SAS URL for exactly the blob `uploads/<id>`. The blob trigger takes it from there.
  */
 import { checkUploadJob } from '../jobs/uploadJob';
-import { configuredManifest, modelRef } from '../model/manifest';
+import { modelRef } from '../model/manifest';
 import { newUploadId } from '../results/ids';
-import { zeroTimings, type ClassificationResult } from '../results/result';
-import { createResult } from '../results/resultStore';
+import { newResult } from '../results/result';
+import type { Services } from '../services';
 import { storageNames } from '../storage/names';
-import { createUploadSas } from '../storage/uploadSas';
 import type { UploadRequest } from './uploadRequest';
 
 export interface UploadTicket {
@@ -27,23 +26,22 @@ export interface CreateUploadOptions {
 }
 
 export async function createUpload(
+  services: Services,
   request: UploadRequest,
   options: CreateUploadOptions,
 ): Promise<UploadTicket> {
-  if (request.jobId) await checkUploadJob(request.jobId);
+  if (request.jobId) await checkUploadJob(services, request.jobId);
   const id = newUploadId();
   const container = storageNames.uploadsContainer;
-  const result: ClassificationResult = {
+  const result = newResult({
     id,
     status: 'awaiting_upload',
     source: { name: request.fileName, bytes: request.size, contentType: request.contentType },
-    model: modelRef(configuredManifest()),
-    timings: zeroTimings(),
-    createdAt: new Date().toISOString(),
+    model: modelRef(services.models.manifest()),
     jobId: request.jobId,
-  };
-  await createResult(result, { container, name: id });
-  const sas = await createUploadSas(container, id, { expiresInMinutes: options.expiresInMinutes });
+  });
+  await services.results.create(result, { container, name: id });
+  const sas = await services.uploadSigner.sign(container, id, { expiresInMinutes: options.expiresInMinutes });
   return {
     id,
     uploadUrl: sas.url,

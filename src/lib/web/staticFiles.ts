@@ -21,19 +21,12 @@ export interface StaticFile {
   contentType: string;
 }
 
-let files: Map<string, StaticFile> | undefined;
-
-function load(): Map<string, StaticFile> {
-  const map = new Map<string, StaticFile>();
-  for (const name of readdirSync(WEB_DIR)) {
+/** The page's files as they are now in `dir`, by request path ('' or 'index.html' is the page). */
+export function staticFiles(dir: string = WEB_DIR): (requestPath: string) => StaticFile | undefined {
+  const files = new Map<string, StaticFile>();
+  for (const name of readdirSync(dir)) {
     const type = TYPES[path.extname(name)];
-    if (type) map.set(name, { body: readFileSync(path.join(WEB_DIR, name)), contentType: type });
+    if (type) files.set(name, { body: readFileSync(path.join(dir, name)), contentType: type });
   }
-  return map;
-}
-
-/** The file for a request path ('' or 'index.html' is the page), or undefined. */
-export function staticFile(requestPath: string): StaticFile | undefined {
-  files ??= load();
-  return files.get(requestPath === '' ? 'index.html' : requestPath);
+  return (requestPath) => files.get(requestPath === '' ? 'index.html' : requestPath);
 }

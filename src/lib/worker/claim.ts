@@ -12,9 +12,16 @@
 import { checkSize } from '../decode/validate';
 import type { DecodeLimits } from '../decode/limits';
 import { ClassifierError } from '../errors';
-import { configuredManifest, modelRef } from '../model/manifest';
-import { asFailed, TERMINAL_STATUSES, zeroTimings, type ClassificationResult } from '../results/result';
-import { bareEtag, createResult, getResult, updateResult, type ResultRecord } from '../results/resultStore';
+import { modelRef } from '../model/manifest';
+import {
+  asFailed,
+  newResult,
+  TERMINAL_STATUSES,
+  zeroTimings,
+  type ClassificationResult,
+} from '../results/result';
+import { bareEtag, type ResultRecord } from '../results/resultStore';
+import type { Services } from '../services';
 import type { BlobWork, WorkOptions } from './work';
 
 export type Claim =
@@ -32,21 +39,22 @@ export interface ClaimOptions extends WorkOptions {
 
 const ATTEMPTS = 5;
 
-export async function claimBlob(work: BlobWork, options: ClaimOptions): Promise<Claim> {
+export async function claimBlob(services: Services, work: BlobWork, options: ClaimOptions): Promise<Claim> {
+  const { results } = services;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     // A new drop-folder blob has no row: one create claims it, no read needed.
-    const record = attempt === 0 && !options.readFirst ? undefined : await getResult(work.id);
+    const record = attempt === 0 && !options.readFirst ? undefined : await results.get(work.id);
     const decision = decide(record, work, options.claimant);
     if (decision) return decision;
-    const next = claimedResult(record?.result, work, options);
+    const next = claimedResult(services, record?.result, work, options);
     const claim = {
       blob: work.blob,
       leaseUntil: new Date(Date.now() + options.leaseMs).toISOString(),
       claimedBy: options.claimant,
     };
     const etag = record
-      ? await updateResult(next, record.etag, claim)
-      : await createResult(next, work.blob, claim);
+      ? await results.update(next, record.etag, claim)
+      : await results.create(next, work.blob, claim);
     if (etag) return { kind: next.status === 'failed' ? 'rejected' : 'claimed', result: next, etag };
   }
   throw new ClassifierError('internal_error', `Result ${work.id} kept changing while being claimed.`, {
@@ -85,25 +93,25 @@ export function isSameVersion(record: ResultRecord, work: BlobWork): boolean {
 }
 
 /** A fresh result for a blob never seen before. */
-export function newBlobResult(work: BlobWork): ClassificationResult {
-  return {
+export function newBlobResult(services: Services, work: BlobWork): ClassificationResult {
+  return newResult({
     id: work.id,
     status: 'queued',
     source: { name: work.blob.name, contentType: work.contentType },
-    model: modelRef(configuredManifest()),
-    timings: zeroTimings(),
+    model: modelRef(services.models.manifest()),
     createdAt: work.since,
     jobId: work.jobId,
-  };
+  });
 }
 
 /** The row as this claim writes it: `processing` for this version, or `failed` from the event's facts. */
 function claimedResult(
+  services: Services,
   existing: ClassificationResult | undefined,
   work: BlobWork,
   options: ClaimOptions,
 ): ClassificationResult {
-  const base = existing ?? newBlobResult(work);
+  const base = existing ?? newBlobResult(services, work);
   const announced = base.status === 'awaiting_upload' ? base.source.bytes : undefined;
   const { predictions: _p, error: _e, completedAt: _c, reused: _r, ...rest } = base;
   const processing: ClassificationResult = {

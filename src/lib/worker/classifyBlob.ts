@@ -4,7 +4,7 @@
  * classified. Bad bytes are a `failed` result; storage and runtime faults are thrown
  * (retryable); a blob rewritten since its event is `superseded`.
  */
-import { sha256Of, sharedClassifier } from '../classify/classifier';
+import { sha256Of } from '../classify/classifier';
 import { reusedResult } from '../content/reuse';
 import type { ContentModelKey } from '../content/contentIndex';
 import { checkBytes } from '../decode/validate';
@@ -12,6 +12,7 @@ import type { DecodeLimits } from '../decode/limits';
 import { toClassifierError } from '../errors';
 import { asFailed, withTimeBefore, type ClassificationResult } from '../results/result';
 import type { BlobRef } from '../results/resultStore';
+import type { Services } from '../services';
 import { downloadImage, type DownloadedImage } from './downloadImage';
 
 export interface ClassifyBlobOptions {
@@ -33,6 +34,7 @@ export interface ClassifiedBlob {
 }
 
 export async function classifyBlob(
+  services: Services,
   base: ClassificationResult,
   blob: BlobRef,
   options: ClassifyBlobOptions,
@@ -40,7 +42,10 @@ export async function classifyBlob(
   const started = performance.now();
   let image: DownloadedImage | undefined;
   try {
-    const read = await downloadImage(blob, { limits: options.limits, ifMatch: options.ifMatch });
+    const read = await downloadImage(services.storage, blob, {
+      limits: options.limits,
+      ifMatch: options.ifMatch,
+    });
     if (read === 'superseded') return 'superseded';
     image = read;
     checkBytes(image.bytes.subarray(0, 64), image.bytes.length, options.limits);
@@ -53,11 +58,12 @@ export async function classifyBlob(
     return { result: withTimeBefore(failed, { queueMs: options.queueMs, downloadMs }), etag: image?.etag };
   }
   const before = { queueMs: options.queueMs, downloadMs: performance.now() - started };
-  const classifier = await sharedClassifier();
+  const classifier = await services.models.classifier();
   // Hashed once: the content-index lookup and the result's source.sha256 share it.
   const sha256 = sha256Of(image.bytes);
   const reused = options.reuse
     ? await reusedResult(
+        services.content,
         base,
         { bytes: image.bytes.length, sha256 },
         { key: classifier.contentKey, model: classifier.model },

@@ -8,7 +8,7 @@ import { checkSize } from '../decode/validate';
 import type { DecodeLimits } from '../decode/limits';
 import { ClassifierError } from '../errors';
 import { bareEtag, type BlobRef } from '../results/resultStore';
-import { storageClients } from '../storage/clients';
+import type { StorageClients } from '../storage/clients';
 import { isStatus } from '../storage/restErrors';
 
 export interface DownloadImageOptions {
@@ -25,10 +25,11 @@ export interface DownloadedImage {
 }
 
 export async function downloadImage(
+  storage: StorageClients,
   blob: BlobRef,
   options: DownloadImageOptions,
 ): Promise<DownloadedImage | 'superseded'> {
-  const client = storageClients().blobs.getContainerClient(blob.container).getBlobClient(blob.name);
+  const client = storage.blobs.getContainerClient(blob.container).getBlobClient(blob.name);
   let response;
   try {
     response = await client.download(0, undefined, {

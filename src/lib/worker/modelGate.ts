@@ -5,9 +5,9 @@
  * invisible for `MODEL_WAIT_SECONDS` (default 30) and the original completes normally, so its
  * dequeueCount never climbs. Once the model loads (file restored), messages go through again.
  */
-import { sharedClassifier } from '../classify/classifier';
 import { intFromEnv } from '../env';
 import { enqueueClassify, type ClassifyMessage } from '../queue/classifyMessage';
+import type { Services } from '../services';
 
 export interface ModelGateOptions {
   /** How long a held message stays invisible (default MODEL_WAIT_SECONDS or 30 s). */
@@ -19,47 +19,27 @@ export interface ModelGateOptions {
 
 export type GateOutcome = 'ready' | 'held';
 
-/**
- * After a failed load, answer "not ready" for this long without trying again: loading hashes the
- * whole model file (or tries a download), which a burst of held messages must not repeat.
- */
-const RECHECK_MS = 2000;
+export class ModelGate {
+  private lastLogAt = 0;
+  private heldSinceLog = 0;
 
-let failedAt = 0;
-let failure = '';
-let lastLogAt = 0;
-let heldSinceLog = 0;
+  constructor(private readonly deps: Pick<Services, 'storage' | 'models'>) {}
 
-/** Whether the model loads now; after a failure, answers false for RECHECK_MS without trying. */
-export async function modelReady(): Promise<boolean> {
-  if (Date.now() - failedAt <= RECHECK_MS) return false;
-  try {
-    await sharedClassifier();
-    failedAt = 0;
-    return true;
-  } catch (err) {
-    failedAt = Date.now();
-    failure = (err as Error).message;
-    return false;
+  async admit(message: ClassifyMessage, options: ModelGateOptions = {}): Promise<GateOutcome> {
+    const { models, storage } = this.deps;
+    if (await models.ready()) return 'ready';
+    const delaySeconds = options.delaySeconds ?? waitSecondsFromEnv();
+    await enqueueClassify(storage, message, { delaySeconds });
+    this.heldSinceLog++;
+    if (Date.now() - this.lastLogAt >= (options.logIntervalMs ?? 60_000)) {
+      options.log?.(
+        `model unavailable, ${this.heldSinceLog} message(s) held for ${delaySeconds} s (not counted as attempts): ${models.lastFailure}`,
+      );
+      this.lastLogAt = Date.now();
+      this.heldSinceLog = 0;
+    }
+    return 'held';
   }
-}
-
-export async function modelGate(
-  message: ClassifyMessage,
-  options: ModelGateOptions = {},
-): Promise<GateOutcome> {
-  if (await modelReady()) return 'ready';
-  const delaySeconds = options.delaySeconds ?? waitSecondsFromEnv();
-  await enqueueClassify(message, { delaySeconds });
-  heldSinceLog++;
-  if (Date.now() - lastLogAt >= (options.logIntervalMs ?? 60_000)) {
-    options.log?.(
-      `model unavailable, ${heldSinceLog} message(s) held for ${delaySeconds} s (not counted as attempts): ${failure}`,
-    );
-    lastLogAt = Date.now();
-    heldSinceLog = 0;
-  }
-  return 'held';
 }
 
 // The queue service allows a visibility timeout of up to 7 days; 1 s at least, so a held message never spins.

@@ -5,19 +5,11 @@
  * newer version or a takeover is `superseded` and writes nothing. Storage and runtime faults
  * are thrown for the caller to retry; on a last attempt they become the terminal failure.
  */
-import { rememberContent } from '../content/reuse';
 import type { ContentModelKey } from '../content/contentIndex';
 import { ClassifierError, toClassifierError } from '../errors';
-import { recordJobOutcome } from '../jobs/recordOutcome';
 import { asFailed, TERMINAL_STATUSES, type ClassificationResult } from '../results/result';
-import {
-  createResult,
-  getResult,
-  updateResult,
-  writeResultBlob,
-  type BlobRef,
-  type ResultRecord,
-} from '../results/resultStore';
+import type { BlobRef, ResultRecord } from '../results/resultStore';
+import type { Services } from '../services';
 import { storageNames } from '../storage/names';
 import { claimBlob, heldByAnother, isNewerVersion, isSameVersion, newBlobResult } from './claim';
 import { classifyBlob } from './classifyBlob';
@@ -33,27 +25,34 @@ export interface ProcessBlobOptions extends WorkOptions {
 /** What can become of drop-folder or upload work (only job images are ever skipped). */
 export type BlobOutcome = Exclude<WorkOutcome, { outcome: 'skipped' }>;
 
-export async function processBlob(work: BlobWork, options: ProcessBlobOptions): Promise<BlobOutcome> {
+export async function processBlob(
+  services: Services,
+  work: BlobWork,
+  options: ProcessBlobOptions,
+): Promise<BlobOutcome> {
   const upload = work.blob.container === storageNames.uploadsContainer;
-  const claim = await claimBlob(work, { ...options, readFirst: upload || options.rowExists === true });
+  const claim = await claimBlob(services, work, {
+    ...options,
+    readFirst: upload || options.rowExists === true,
+  });
   if (claim.kind === 'superseded') return { outcome: 'superseded' };
   if (claim.kind === 'busy') return { outcome: 'busy', leaseUntil: claim.leaseUntil };
   if (claim.kind === 'duplicate') {
     // A redelivery may follow a crash between the row and its JSON blob or job count: finish both (idempotent).
     const { result } = claim.record;
-    await writeResultBlob(result, claim.record.blob ?? work.blob);
-    await recordJobOutcome(result);
+    await services.results.writeBlob(result, claim.record.blob ?? work.blob);
+    await services.jobCounter.record(result);
     return { outcome: 'duplicate' };
   }
   if (claim.kind === 'rejected') {
-    await settle(claim.result, work.blob, {});
+    await settle(services, claim.result, work.blob, {});
     return { outcome: 'failed', result: claim.result };
   }
   if (options.queueOnly) return { outcome: 'queued' };
   // An anonymous uploader must not learn what anyone else sent (nor pay for the index lookups);
   // uploads into a job belong to its owner, like the job's other images.
   const reuse = !upload || claim.result.jobId !== undefined;
-  const done = await classifyBlob(claim.result, work.blob, {
+  const done = await classifyBlob(services, claim.result, work.blob, {
     limits: options.limits,
     ifMatch: work.blob.etag,
     reuse,
@@ -64,21 +63,23 @@ export async function processBlob(work: BlobWork, options: ProcessBlobOptions): 
   if (result.error?.code === 'internal_error' && !options.lastAttempt) {
     throw new ClassifierError('internal_error', result.error.message, { retryable: true });
   }
-  if (!(await updateResult(result, claim.etag, { blob: work.blob }))) return { outcome: 'superseded' };
-  await settle(result, work.blob, { remember: reuse ? done.contentKey : undefined });
+  if (!(await services.results.update(result, claim.etag, { blob: work.blob })))
+    return { outcome: 'superseded' };
+  await settle(services, result, work.blob, { remember: reuse ? done.contentKey : undefined });
   return { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result };
 }
 
 /** After the row is terminal: its JSON blob, its job's count, the content index. */
 async function settle(
+  services: Services,
   result: ClassificationResult,
   blob: BlobRef,
   options: { remember?: ContentModelKey },
 ): Promise<void> {
-  await writeResultBlob(result, blob);
-  await recordJobOutcome(result);
+  await services.results.writeBlob(result, blob);
+  await services.jobCounter.record(result);
   // Best effort: a lost index entry only costs classifying the same bytes again.
-  if (options.remember) await rememberContent(result, options.remember).catch(() => undefined);
+  if (options.remember) await services.content.remember(result, options.remember).catch(() => undefined);
 }
 
 /**
@@ -86,19 +87,20 @@ async function settle(
  * (terminal already, or a newer version). Used by the last attempt's catch and by its watchdog.
  */
 export async function markBlobFailed(
+  services: Services,
   work: BlobWork,
   err: unknown,
   options: { attempts: number; claimant: string },
 ): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const record = await getResult(work.id);
+    const record = await services.results.get(work.id);
     if (record && hasMovedOn(record, work, options.claimant)) return;
-    const failed = asFailed(record?.result ?? newBlobResult(work), gaveUp(err, options.attempts));
+    const failed = asFailed(record?.result ?? newBlobResult(services, work), gaveUp(err, options.attempts));
     const saved = record
-      ? await updateResult(failed, record.etag, { blob: work.blob })
-      : await createResult(failed, work.blob);
+      ? await services.results.update(failed, record.etag, { blob: work.blob })
+      : await services.results.create(failed, work.blob);
     if (saved) {
-      await settle(failed, work.blob, {});
+      await settle(services, failed, work.blob, {});
       return;
     }
   }

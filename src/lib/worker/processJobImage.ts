@@ -6,11 +6,10 @@
  * row is created only once it is terminal, so a redelivery that loses the race (409) counts the
  * stored result instead of its own. This keeps a job image at about five storage requests.
  */
-import { rememberContent } from '../content/reuse';
 import { ClassifierError } from '../errors';
-import { jobStopped } from '../jobs/jobStatusCache';
 import { asFailed, TERMINAL_STATUSES, type ClassificationResult } from '../results/result';
-import { createResult, getResult, updateResult, type BlobRef } from '../results/resultStore';
+import type { BlobRef } from '../results/resultStore';
+import type { Services } from '../services';
 import { newBlobResult } from './claim';
 import { classifyBlob } from './classifyBlob';
 import { gaveUp } from './processBlob';
@@ -22,9 +21,13 @@ export interface JobImageDone {
   count?: ClassificationResult;
 }
 
-export async function processJobImage(work: BlobWork, options: WorkOptions): Promise<JobImageDone> {
-  if (work.jobId && (await jobStopped(work.jobId))) return { done: { outcome: 'skipped' } };
-  const done = await classifyBlob(jobImageResult(work), work.blob, {
+export async function processJobImage(
+  services: Services,
+  work: BlobWork,
+  options: WorkOptions,
+): Promise<JobImageDone> {
+  if (work.jobId && (await services.jobStatus.stopped(work.jobId))) return { done: { outcome: 'skipped' } };
+  const done = await classifyBlob(services, jobImageResult(services, work), work.blob, {
     limits: options.limits,
     reuse: true,
     queueMs: queueMsSince(work.since),
@@ -34,37 +37,42 @@ export async function processJobImage(work: BlobWork, options: WorkOptions): Pro
   if (result.error?.code === 'internal_error' && !options.lastAttempt) {
     throw new ClassifierError('internal_error', result.error.message, { retryable: true });
   }
-  const stored = await store(result, { ...work.blob, etag: done.etag });
+  const stored = await store(services, result, { ...work.blob, etag: done.etag });
   // Another delivery of the same message stored its result first: this one was a duplicate.
   if (stored !== result) return { done: { outcome: 'duplicate' }, count: stored };
-  if (done.contentKey) await rememberContent(result, done.contentKey).catch(() => undefined);
+  if (done.contentKey) await services.content.remember(result, done.contentKey).catch(() => undefined);
   return { done: { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result }, count: result };
 }
 
 /** The terminal row of a job image that ran out of attempts, unless one exists already; the result to count. */
 export async function markJobImageFailed(
+  services: Services,
   work: BlobWork,
   err: unknown,
   attempts: number,
 ): Promise<ClassificationResult> {
-  return store(asFailed(jobImageResult(work), gaveUp(err, attempts)), work.blob);
+  return store(services, asFailed(jobImageResult(services, work), gaveUp(err, attempts)), work.blob);
 }
 
 /** Creates the terminal row; a terminal row already there wins (a duplicate delivery), a reset one (replay) is replaced. */
-async function store(result: ClassificationResult, blob: BlobRef): Promise<ClassificationResult> {
+async function store(
+  { results }: Services,
+  result: ClassificationResult,
+  blob: BlobRef,
+): Promise<ClassificationResult> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (await createResult(result, blob)) return result;
-    const existing = await getResult(result.id);
+    if (await results.create(result, blob)) return result;
+    const existing = await results.get(result.id);
     if (!existing) continue;
     if (TERMINAL_STATUSES.includes(existing.result.status)) return existing.result;
-    if (await updateResult(result, existing.etag, { blob })) return result;
+    if (await results.update(result, existing.etag, { blob })) return result;
   }
   throw new ClassifierError('internal_error', `Result ${result.id} kept changing while being stored.`, {
     retryable: true,
   });
 }
 
-const jobImageResult = (work: BlobWork): ClassificationResult => ({
-  ...newBlobResult(work),
+const jobImageResult = (services: Services, work: BlobWork): ClassificationResult => ({
+  ...newBlobResult(services, work),
   status: 'processing',
 });

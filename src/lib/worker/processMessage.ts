@@ -11,7 +11,6 @@
  * becomes visible once the attempt is surely over (functionTimeout later); it records the
  * failure of whatever is still not terminal, and costs nothing else.
  */
-import { recordJobOutcomes } from '../jobs/recordOutcome';
 import {
   enqueueClassify,
   type BlobMessage,
@@ -19,7 +18,7 @@ import {
   type JobImagesMessage,
 } from '../queue/classifyMessage';
 import { TERMINAL_STATUSES, type ClassificationResult } from '../results/result';
-import { getResult } from '../results/resultStore';
+import type { Services } from '../services';
 import { markBlobFailed, processBlob } from './processBlob';
 import { markJobImageFailed, processJobImage } from './processJobImage';
 import { toClassifierError } from '../errors';
@@ -46,6 +45,7 @@ export interface ImageOutcome {
 }
 
 export async function processMessage(
+  services: Services,
   message: ClassifyMessage,
   delivery: DeliveryInfo,
   options: ProcessMessageOptions,
@@ -55,7 +55,7 @@ export async function processMessage(
   if (lastAttempt && !message.check) {
     const watchdog =
       message.kind === 'blob' ? { ...message, claimant, check: true } : { ...message, check: true };
-    await enqueueClassify(watchdog, { delaySeconds: options.watchdogDelaySeconds });
+    await enqueueClassify(services.storage, watchdog, { delaySeconds: options.watchdogDelaySeconds });
   }
   const workOptions: WorkOptions = {
     limits: options.limits,
@@ -64,11 +64,12 @@ export async function processMessage(
     lastAttempt,
   };
   return message.kind === 'blob'
-    ? processBlobMessage(message, delivery, workOptions)
-    : processJobMessage(message, delivery, workOptions);
+    ? processBlobMessage(services, message, delivery, workOptions)
+    : processJobMessage(services, message, delivery, workOptions);
 }
 
 async function processBlobMessage(
+  services: Services,
   message: BlobMessage,
   delivery: DeliveryInfo,
   options: WorkOptions,
@@ -79,18 +80,18 @@ async function processBlobMessage(
   const work = workFromMessage(message);
   // A no-op when the row is already terminal, or has moved on to a newer version or claim.
   const markFailed = (err: unknown) =>
-    markBlobFailed(work, err, { attempts: delivery.dequeueCount, claimant: options.claimant });
+    markBlobFailed(services, work, err, { attempts: delivery.dequeueCount, claimant: options.claimant });
   if (message.check) {
     await markFailed(new Error('the last attempt did not finish (crashed or timed out)'));
     return outcome({ outcome: 'checked' });
   }
   try {
     // Intake has nearly always written the row before handing over: read first (a missing row is still created).
-    const done = await processBlob(work, { ...options, rowExists: true });
+    const done = await processBlob(services, work, { ...options, rowExists: true });
     if (done.outcome === 'busy') {
       // Another delivery holds the claim: look again when its lease ends (not an attempt).
       const delaySeconds = (Date.parse(done.leaseUntil) - Date.now()) / 1000 + 1;
-      await enqueueClassify(message, { delaySeconds: Math.max(1, delaySeconds) });
+      await enqueueClassify(services.storage, message, { delaySeconds: Math.max(1, delaySeconds) });
     }
     return outcome(done);
   } catch (err) {
@@ -105,6 +106,7 @@ async function processBlobMessage(
  * are done and counted.
  */
 async function processJobMessage(
+  services: Services,
   message: JobImagesMessage,
   delivery: DeliveryInfo,
   options: WorkOptions,
@@ -120,6 +122,7 @@ async function processJobMessage(
       if (message.check) {
         toCount.push(
           await markJobImageFailed(
+            services,
             work,
             new Error('the last attempt did not finish (crashed or timed out)'),
             delivery.dequeueCount,
@@ -129,21 +132,22 @@ async function processJobMessage(
         continue;
       }
       // A retry finds the images an earlier attempt finished: count them (idempotent), do not redo them.
-      const stored = delivery.dequeueCount > 1 ? await getResult(work.id) : undefined;
+      const stored = delivery.dequeueCount > 1 ? await services.results.get(work.id) : undefined;
       if (stored && TERMINAL_STATUSES.includes(stored.result.status)) {
         toCount.push(stored.result);
         push({ outcome: 'duplicate' });
         continue;
       }
-      const { done, count } = await processJobImage(work, options);
+      const { done, count } = await processJobImage(services, work, options);
       if (count) toCount.push(count);
       push(done);
     } catch (err) {
-      if (options.lastAttempt) toCount.push(await markJobImageFailed(work, err, delivery.dequeueCount));
+      if (options.lastAttempt)
+        toCount.push(await markJobImageFailed(services, work, err, delivery.dequeueCount));
       failure ??= toClassifierError(err);
     }
   }
-  await recordJobOutcomes(toCount);
+  await services.jobCounter.recordAll(toCount);
   if (failure) throw failure;
   return outcomes;
 }

@@ -6,13 +6,17 @@
  * function app on the local host and prints where to go. Ctrl-C stops everything cleanly.
  */
 import path from 'node:path';
-import { configuredManifest } from '../../lib/model/manifest';
+import { loadManifest } from '../../lib/model/manifest';
 import { ensureModelFile } from '../../lib/model/modelFile';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { allowUploadsFrom, configuredOrigins } from '../../lib/storage/blobCors';
 import { ensureStorage } from '../../lib/storage/ensureStorage';
 import { blobCreatedSubscriptions } from '../../lib/storage/names';
-import { DEVELOPMENT_STORAGE_PORTS, isDevelopmentStorage } from '../../lib/storage/clients';
+import {
+  createStorageClients,
+  DEVELOPMENT_STORAGE_PORTS,
+  isDevelopmentStorage,
+} from '../../lib/storage/clients';
 import { applyLocalSettings } from './localSettings';
 import { jsonLimitFor } from '../../lib/sync/base64Image';
 import { limitsFromEnv } from '../../lib/decode/limits';
@@ -63,9 +67,10 @@ async function main(): Promise<void> {
   // --skip-model-check starts as the Functions host in Azure does: a missing or broken model
   // then shows in /api/health and holds the queue, instead of stopping npm start.
   if (!process.argv.includes('--skip-model-check')) {
-    await ensureModelFile(configuredManifest(), { progress: process.stderr });
+    await ensureModelFile(loadManifest(), { progress: process.stderr });
   }
-  await withRetries('creating the containers, queues and tables', ensureStorage);
+  const clients = createStorageClients();
+  await withRetries('creating the containers, queues and tables', () => ensureStorage(clients));
   // How long a running message stays invisible before another attempt may take it over
   // after a crash (renewed while it runs). Local-only knob, so crash tests need not wait.
   const leaseSeconds = intFromEnv('LOCAL_QUEUE_LEASE_SECONDS', 60);
@@ -75,7 +80,7 @@ async function main(): Promise<void> {
     leaseMs: leaseSeconds * 1000,
     eventGridSubscriptions: [...blobCreatedSubscriptions],
   });
-  await allowUploadsFrom([
+  await allowUploadsFrom(clients, [
     `http://localhost:${host.port}`,
     `http://127.0.0.1:${host.port}`,
     ...configuredOrigins(),

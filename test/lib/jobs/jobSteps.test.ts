@@ -5,29 +5,25 @@
  */
 import { replayPoison } from '../../../src/lib/admin/replayPoison';
 import { jobImageResultId, newJob, type Job } from '../../../src/lib/jobs/job';
-import { recordJobOutcome } from '../../../src/lib/jobs/recordOutcome';
 import { encodeQueueMessage } from '../../../src/lib/queue/encoding';
 import { zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
-import { createResult, getResult } from '../../../src/lib/results/resultStore';
-import { storageClients } from '../../../src/lib/storage/clients';
 import { storageNames } from '../../../src/lib/storage/names';
-import { createJob as insertJob, getJob, listJobResults } from '../../../src/lib/jobs/jobStore';
 import { runJobStep } from '../../../src/lib/jobs/runJobStep';
-import { useLocalStack } from '../../support/stack';
+import { useServices } from '../../support/services';
 
-useLocalStack();
+const env = useServices();
 
 async function runningJob(container: string, extra: Partial<Job> = {}): Promise<Job> {
   const job = newJob({ kind: 'listing', container, prefix: '', pageSize: 100, ...extra });
-  await insertJob(job);
+  await env.services.jobs.create(job);
   return job;
 }
 
 describe('job steps', () => {
   it('fails the job at once when its container was deleted mid-listing', async () => {
     const job = await runningJob(`gone-${Date.now()}`);
-    expect(await runJobStep({ kind: 'list', jobId: job.id, page: 1 })).toMatch(/^stopped/);
-    expect((await getJob(job.id))!.job).toMatchObject({
+    expect(await runJobStep(env.services, { kind: 'list', jobId: job.id, page: 1 })).toMatch(/^stopped/);
+    expect((await env.services.jobs.get(job.id))!.job).toMatchObject({
       status: 'failed',
       reason: expect.stringMatching(/was deleted while the job was being listed/) as unknown,
     });
@@ -37,10 +33,10 @@ describe('job steps', () => {
     const job = await runningJob('images');
     // Page 3 before pages 1 and 2: an error on every attempt.
     const step = { kind: 'list' as const, jobId: job.id, page: 3 };
-    await expect(runJobStep(step, { lastAttempt: false })).rejects.toThrow(/came too early/);
-    expect((await getJob(job.id))!.job.status).toBe('running');
-    await expect(runJobStep(step, { lastAttempt: true })).rejects.toThrow(/came too early/);
-    expect((await getJob(job.id))!.job).toMatchObject({
+    await expect(runJobStep(env.services, step, { lastAttempt: false })).rejects.toThrow(/came too early/);
+    expect((await env.services.jobs.get(job.id))!.job.status).toBe('running');
+    await expect(runJobStep(env.services, step, { lastAttempt: true })).rejects.toThrow(/came too early/);
+    expect((await env.services.jobs.get(job.id))!.job).toMatchObject({
       status: 'failed',
       reason: expect.stringMatching(/Listing page 3 failed on every attempt/) as unknown,
     });
@@ -69,7 +65,7 @@ function jobImage(
 }
 
 async function poisoned(job: Job, names: string[]): Promise<void> {
-  const poison = storageClients().queues.getQueueClient(storageNames.classifyPoisonQueue);
+  const poison = env.services.storage.queues.getQueueClient(storageNames.classifyPoisonQueue);
   await poison.createIfNotExists();
   const images = names.map((blob) => ({ resultId: jobImageResultId(job.id, job.container!, blob), blob }));
   const message = {
@@ -85,25 +81,29 @@ async function poisoned(job: Job, names: string[]): Promise<void> {
 describe('counts after a replay', () => {
   it('recounts an image counted failed that succeeds after a replay, and keeps its new copy', async () => {
     const job = await runningJob('images', { total: 1, listedPages: 1, listingComplete: true });
-    await recordJobOutcome(jobImage(job, 'a.jpg', 'failed', 'internal_error'));
-    expect((await getJob(job.id))!.job).toMatchObject({ succeeded: 0, failed: 1 });
-    await recordJobOutcome(jobImage(job, 'a.jpg', 'succeeded'));
-    expect((await getJob(job.id))!.job).toMatchObject({ succeeded: 1, failed: 0, status: 'succeeded' });
-    const [page] = await collect(listJobResults(job.id));
+    await env.services.jobCounter.record(jobImage(job, 'a.jpg', 'failed', 'internal_error'));
+    expect((await env.services.jobs.get(job.id))!.job).toMatchObject({ succeeded: 0, failed: 1 });
+    await env.services.jobCounter.record(jobImage(job, 'a.jpg', 'succeeded'));
+    expect((await env.services.jobs.get(job.id))!.job).toMatchObject({
+      succeeded: 1,
+      failed: 0,
+      status: 'succeeded',
+    });
+    const [page] = await collect(env.services.jobs.listResults(job.id));
     expect(page.results.map((r) => r.status)).toEqual(['succeeded']);
     // A redelivery of the same success changes nothing.
-    await recordJobOutcome(jobImage(job, 'a.jpg', 'succeeded'));
-    expect((await getJob(job.id))!.job).toMatchObject({ succeeded: 1, failed: 0 });
+    await env.services.jobCounter.record(jobImage(job, 'a.jpg', 'succeeded'));
+    expect((await env.services.jobs.get(job.id))!.job).toMatchObject({ succeeded: 1, failed: 0 });
   });
 
   it('counts, on replay, an image whose row succeeded but whose count was lost', async () => {
     const job = await runningJob('images', { total: 1, listedPages: 1, listingComplete: true });
     const done = jobImage(job, 'b.jpg', 'succeeded');
-    await createResult(done, { container: 'images', name: 'b.jpg' });
+    await env.services.results.create(done, { container: 'images', name: 'b.jpg' });
     await poisoned(job, ['b.jpg']);
-    const outcome = await replayPoison();
+    const outcome = await replayPoison(env.services);
     expect(outcome.dropped).toContain(done.id);
-    expect((await getJob(job.id))!.job).toMatchObject({ succeeded: 1, status: 'succeeded' });
+    expect((await env.services.jobs.get(job.id))!.job).toMatchObject({ succeeded: 1, status: 'succeeded' });
   });
 
   it('takes nothing back into a cancelled job: its failed image stays failed, not queued', async () => {
@@ -114,11 +114,11 @@ describe('counts after a replay', () => {
       status: 'cancelled',
     });
     const failed = jobImage(job, 'c.jpg', 'failed', 'internal_error');
-    await createResult(failed, { container: 'images', name: 'c.jpg' });
+    await env.services.results.create(failed, { container: 'images', name: 'c.jpg' });
     await poisoned(job, ['c.jpg']);
-    const outcome = await replayPoison();
+    const outcome = await replayPoison(env.services);
     expect(outcome.dropped).toContain(failed.id);
-    expect((await getResult(failed.id))!.result.status).toBe('failed');
+    expect((await env.services.results.get(failed.id))!.result.status).toBe('failed');
   });
 });
 

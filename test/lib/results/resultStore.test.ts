@@ -5,24 +5,10 @@
  */
 import { TableClient } from '@azure/data-tables';
 import { asFailed, zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
-import {
-  createResult,
-  deleteResultRow,
-  getResult,
-  listResults,
-  updateResult,
-} from '../../../src/lib/results/resultStore';
 import { ClassifierError } from '../../../src/lib/errors';
-import { ensureStorage } from '../../../src/lib/storage/ensureStorage';
-import { useAzurite } from '../../support/azurite';
+import { useServices } from '../../support/services';
 
-const azurite = useAzurite();
-
-beforeAll(async () => {
-  // The domain's storage clients read this on first use (src/lib/storage/clients.ts).
-  process.env.AzureWebJobsStorage = azurite.connectionString;
-  await ensureStorage();
-});
+const env = useServices();
 
 const result = (id: string, extra: Partial<ClassificationResult> = {}): ClassificationResult => ({
   id,
@@ -37,24 +23,24 @@ const result = (id: string, extra: Partial<ClassificationResult> = {}): Classifi
 describe('resultStore', () => {
   it('keeps the blob version and the claim with the row, and only while processing', async () => {
     const blob = { container: 'images', name: 'a.jpg', etag: '"0x1"', sequencer: '0001' };
-    const etag = await createResult(result('r-1'), blob, {
+    const etag = await env.services.results.create(result('r-1'), blob, {
       leaseUntil: '2030-01-01T00:00:00.000Z',
       claimedBy: 'e1',
     });
     expect(etag).toBeDefined();
-    expect(await getResult('r-1')).toMatchObject({
+    expect(await env.services.results.get('r-1')).toMatchObject({
       blob: { container: 'images', name: 'a.jpg', etag: '0x1', sequencer: '0001' },
       leaseUntil: '2030-01-01T00:00:00.000Z',
       claimedBy: 'e1',
     });
     const failed = asFailed(result('r-1'), new ClassifierError('corrupt_image', 'broken'));
-    expect(await updateResult(failed, etag!, { blob })).toBeDefined();
-    const record = await getResult('r-1');
+    expect(await env.services.results.update(failed, etag!, { blob })).toBeDefined();
+    const record = await env.services.results.get('r-1');
     expect(record!.leaseUntil).toBeUndefined();
     expect(record!.claimedBy).toBeUndefined();
     expect(record!.result).toEqual(failed);
     // A stale ETag loses (412): undefined, nothing written.
-    expect(await updateResult(result('r-1'), etag!, { blob })).toBeUndefined();
+    expect(await env.services.results.update(result('r-1'), etag!, { blob })).toBeUndefined();
   });
 
   it('writes the plain columns OData filters use: label, score, errorCode, jobId', async () => {
@@ -63,22 +49,22 @@ describe('resultStore', () => {
       predictions: [{ label: 'tabby, tabby cat', classIndex: 281, score: 0.7 }],
       jobId: 'job-1',
     });
-    await createResult(done);
-    const row = await TableClient.fromConnectionString(azurite.connectionString, 'results', {
+    await env.services.results.create(done);
+    const row = await TableClient.fromConnectionString(env.connectionString, 'results', {
       allowInsecureConnection: true,
     }).getEntity('r-2', 'result');
     expect(row).toMatchObject({ label: 'tabby, tabby cat', score: 0.7, jobId: 'job-1' });
   });
 
   it('lists by filter, page by page, and deletes idempotently', async () => {
-    for (let i = 0; i < 5; i++) await createResult(result(`list-${i}`, { jobId: 'job-list' }));
+    for (let i = 0; i < 5; i++) await env.services.results.create(result(`list-${i}`, { jobId: 'job-list' }));
     const pages: string[][] = [];
-    for await (const page of listResults({ filter: "jobId eq 'job-list'", pageSize: 2 }))
+    for await (const page of env.services.results.list({ filter: "jobId eq 'job-list'", pageSize: 2 }))
       pages.push(page.map((r) => r.result.id));
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
     expect(pages.flat().sort()).toEqual(['list-0', 'list-1', 'list-2', 'list-3', 'list-4']);
-    await deleteResultRow('list-0');
-    await deleteResultRow('list-0'); // already gone: fine
-    expect(await getResult('list-0')).toBeUndefined();
+    await env.services.results.delete('list-0');
+    await env.services.results.delete('list-0'); // already gone: fine
+    expect(await env.services.results.get('list-0')).toBeUndefined();
   });
 });

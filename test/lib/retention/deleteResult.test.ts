@@ -2,22 +2,12 @@
  * DELETE of a result removes everything it names, against Azurite alone (no app): the row, its
  * JSON blob, what the content index learnt from it, and its copy in its job's results.
  */
-import { findKnownContent, rememberContent } from '../../../src/lib/content/contentIndex';
 import { newJob } from '../../../src/lib/jobs/job';
-import { countedResult, createJob as insertJob } from '../../../src/lib/jobs/jobStore';
-import { recordJobOutcome } from '../../../src/lib/jobs/recordOutcome';
 import { zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
-import { createResult, getResult } from '../../../src/lib/results/resultStore';
 import { deleteResult } from '../../../src/lib/retention/deleteResult';
-import { ensureStorage } from '../../../src/lib/storage/ensureStorage';
-import { useAzurite } from '../../support/azurite';
+import { useServices } from '../../support/services';
 
-const azurite = useAzurite();
-
-beforeAll(async () => {
-  process.env.AzureWebJobsStorage = azurite.connectionString;
-  await ensureStorage();
-});
+const env = useServices();
 
 describe('DELETE of a result', () => {
   it('removes the content index entry it wrote and its copy in its job', async () => {
@@ -28,7 +18,7 @@ describe('DELETE of a result', () => {
       listedPages: 1,
       listingComplete: true,
     });
-    await insertJob(job);
+    await env.services.jobs.create(job);
     const sha256 = 'a'.repeat(64);
     const result: ClassificationResult = {
       id: 'b-' + '1'.repeat(40),
@@ -42,15 +32,15 @@ describe('DELETE of a result', () => {
       jobId: job.id,
     };
     const key = { id: 'm', answer: 'k1' };
-    await createResult(result, { container: 'images', name: 'x.jpg' });
-    await rememberContent(result, key);
-    await recordJobOutcome(result);
-    expect(await findKnownContent(sha256, key)).toBeDefined();
-    expect(await countedResult(job.id, result.id)).toBeDefined();
+    await env.services.results.create(result, { container: 'images', name: 'x.jpg' });
+    await env.services.content.remember(result, key);
+    await env.services.jobCounter.record(result);
+    expect(await env.services.content.find(sha256, key)).toBeDefined();
+    expect(await env.services.jobs.countedResult(job.id, result.id)).toBeDefined();
 
-    expect(await deleteResult(result.id)).toBe(true);
-    expect(await getResult(result.id)).toBeUndefined();
-    expect(await findKnownContent(sha256, key)).toBeUndefined();
-    expect(await countedResult(job.id, result.id)).toBeUndefined();
+    expect(await deleteResult(env.services, result.id)).toBe(true);
+    expect(await env.services.results.get(result.id)).toBeUndefined();
+    expect(await env.services.content.find(sha256, key)).toBeUndefined();
+    expect(await env.services.jobs.countedResult(job.id, result.id)).toBeUndefined();
   });
 });

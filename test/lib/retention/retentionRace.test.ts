@@ -4,18 +4,10 @@
  * result and JSON blob.
  */
 import { zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
-import { createResult, getResult, updateResult, writeResultBlob } from '../../../src/lib/results/resultStore';
 import { deleteStoredRecord } from '../../../src/lib/retention/deleteResult';
-import { storageClients } from '../../../src/lib/storage/clients';
-import { ensureStorage } from '../../../src/lib/storage/ensureStorage';
-import { useAzurite } from '../../support/azurite';
+import { useServices } from '../../support/services';
 
-const azurite = useAzurite();
-
-beforeAll(async () => {
-  process.env.AzureWebJobsStorage = azurite.connectionString;
-  await ensureStorage();
-});
+const env = useServices();
 
 const DAY = 24 * 3600 * 1000;
 
@@ -33,7 +25,7 @@ function succeeded(id: string, name: string, completedAt: Date, label: string): 
 }
 
 const jsonOf = async (name: string): Promise<ClassificationResult | undefined> => {
-  const blob = storageClients().blobs.getContainerClient('results').getBlobClient(`images/${name}.json`);
+  const blob = env.services.storage.blobs.getContainerClient('results').getBlobClient(`images/${name}.json`);
   return (await blob.exists())
     ? (JSON.parse((await blob.downloadToBuffer()).toString()) as ClassificationResult)
     : undefined;
@@ -43,15 +35,15 @@ describe('retention', () => {
   async function oldResult(name: string) {
     const blob = { container: 'images', name, etag: '"0x1"', sequencer: '01' };
     const old = succeeded(`r-${name}`, name, new Date(Date.now() - 40 * DAY), 'old label');
-    await createResult(old, blob);
-    await writeResultBlob(old, blob);
-    return { blob, old, listed: (await getResult(old.id))! };
+    await env.services.results.create(old, blob);
+    await env.services.results.writeBlob(old, blob);
+    return { blob, old, listed: (await env.services.results.get(old.id))! };
   }
 
   it('deletes an expired result that nothing has changed', async () => {
     const { old, listed } = await oldResult('kept-still.jpg');
-    expect(await deleteStoredRecord(listed, { ifUnchanged: true })).toBe(true);
-    expect(await getResult(old.id)).toBeUndefined();
+    expect(await deleteStoredRecord(env.services, listed, { ifUnchanged: true })).toBe(true);
+    expect(await env.services.results.get(old.id)).toBeUndefined();
     expect(await jsonOf('kept-still.jpg')).toBeUndefined();
   });
 
@@ -60,10 +52,10 @@ describe('retention', () => {
     // Meanwhile: the blob is written again and classified; its row and JSON blob are fresh.
     const fresh = succeeded(old.id, 'rewritten.jpg', new Date(), 'fresh label');
     const newBlob = { ...blob, etag: '"0x2"', sequencer: '02' };
-    expect(await updateResult(fresh, listed.etag, { blob: newBlob })).toBeTruthy();
-    await writeResultBlob(fresh, newBlob);
-    expect(await deleteStoredRecord(listed, { ifUnchanged: true })).toBe(false);
-    expect((await getResult(old.id))!.result.predictions![0].label).toBe('fresh label');
+    expect(await env.services.results.update(fresh, listed.etag, { blob: newBlob })).toBeTruthy();
+    await env.services.results.writeBlob(fresh, newBlob);
+    expect(await deleteStoredRecord(env.services, listed, { ifUnchanged: true })).toBe(false);
+    expect((await env.services.results.get(old.id))!.result.predictions![0].label).toBe('fresh label');
     expect((await jsonOf('rewritten.jpg'))!.predictions![0].label).toBe('fresh label');
   });
 });

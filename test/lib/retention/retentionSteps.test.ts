@@ -7,25 +7,17 @@ import { parseJobMessage } from '../../../src/lib/jobs/jobMessage';
 import { runJobStep } from '../../../src/lib/jobs/runJobStep';
 import { decodeQueueMessage } from '../../../src/lib/queue/encoding';
 import { zeroTimings } from '../../../src/lib/results/result';
-import { createResult, getResult } from '../../../src/lib/results/resultStore';
 import { firstRetentionStep } from '../../../src/lib/retention/cleanupExpired';
-import { storageClients } from '../../../src/lib/storage/clients';
-import { ensureStorage } from '../../../src/lib/storage/ensureStorage';
 import { storageNames } from '../../../src/lib/storage/names';
-import { useAzurite } from '../../support/azurite';
+import { useServices } from '../../support/services';
 
-const azurite = useAzurite();
-
-beforeAll(async () => {
-  process.env.AzureWebJobsStorage = azurite.connectionString;
-  await ensureStorage();
-});
+const env = useServices();
 
 it('deletes a page per step and queues the next until the sweep is done', async () => {
   const old = new Date(Date.now() - 40 * 24 * 3600 * 1000).toISOString();
   const ids = Array.from({ length: 5 }, (_, i) => `r-step-${i}`);
   for (const id of ids) {
-    await createResult({
+    await env.services.results.create({
       id,
       status: 'failed',
       source: { name: `${id}.jpg` },
@@ -36,11 +28,11 @@ it('deletes a page per step and queues the next until the sweep is done', async 
       completedAt: old,
     });
   }
-  const queue = storageClients().queues.getQueueClient(storageNames.jobsQueue);
+  const queue = env.services.storage.queues.getQueueClient(storageNames.jobsQueue);
   let steps = 0;
   let message: unknown = { kind: 'retention', step: firstRetentionStep({ pageSize: 2 }) };
   while (message) {
-    const outcome = await runJobStep(parseJobMessage(message));
+    const outcome = await runJobStep(env.services, parseJobMessage(message));
     steps++;
     if (!outcome.endsWith('next step queued') || steps > 20) break;
     const { receivedMessageItems: [next] = [] } = await queue.receiveMessages();
@@ -50,6 +42,6 @@ it('deletes a page per step and queues the next until the sweep is done', async 
   }
   // One uploads step, then results in pages of 2 (2 + 2 + 1), and the sweep ends by itself.
   expect(steps).toBe(4);
-  for (const id of ids) expect(await getResult(id)).toBeUndefined();
+  for (const id of ids) expect(await env.services.results.get(id)).toBeUndefined();
   expect((await queue.receiveMessages()).receivedMessageItems).toHaveLength(0);
 });

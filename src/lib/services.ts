@@ -1,0 +1,68 @@
+/**
+ * The app's long-lived parts, built once per process by whoever runs the domain (the function
+ * registrations in src/functions/services.ts, a test, a tool) and handed to every operation:
+ * the storage clients, the one owner of each table, the model, and the per-process caches that
+ * make the hot paths cheap. Nothing under src/lib keeps state of its own at module level, so
+ * two Services over two accounts never see each other, and every module can be tested with
+ * one built over a test's Azurite.
+ */
+import { Models } from './classify/models';
+import type { ClassifierOptions } from './classify/classifier';
+import { Semaphore } from './concurrency';
+import { ContentIndex } from './content/contentIndex';
+import { intFromEnv } from './env';
+import { JobStatusCache } from './jobs/jobStatusCache';
+import { JobStore } from './jobs/jobStore';
+import { JobCounter } from './jobs/recordOutcome';
+import { ResultStore } from './results/resultStore';
+import { createStorageClients, type StorageClients } from './storage/clients';
+import { UploadSigner } from './storage/uploadSas';
+import { ModelGate } from './worker/modelGate';
+
+export interface Services {
+  readonly storage: StorageClients;
+  /** Table `results` and the per-image JSON blobs. */
+  readonly results: ResultStore;
+  /** Table `jobs`. */
+  readonly jobs: JobStore;
+  /** Table `content`. */
+  readonly content: ContentIndex;
+  readonly models: Models;
+  /** Holds queue work while the model cannot load. */
+  readonly modelGate: ModelGate;
+  /** Counts terminal results into their jobs, coalescing this process's outcomes per job. */
+  readonly jobCounter: JobCounter;
+  /** Whether a job has stopped, cached for a moment. */
+  readonly jobStatus: JobStatusCache;
+  readonly uploadSigner: UploadSigner;
+  /** Synchronous classifications running at once (POST /api/classify). */
+  readonly syncSlots: Semaphore;
+}
+
+export interface ServicesOptions {
+  /** Default: built from the environment (AzureWebJobsStorage, or the identity-based settings). */
+  storage?: StorageClients;
+  /** The model and how it runs (default: CLASSIFIER_MODEL and the CLASSIFIER_* settings). */
+  classifier?: ClassifierOptions;
+  /** Default: CLASSIFIER_SYNC_CONCURRENCY or 2. */
+  syncConcurrency?: number;
+}
+
+export function createServices(options: ServicesOptions = {}): Services {
+  const storage = options.storage ?? createStorageClients();
+  const jobs = new JobStore(storage);
+  const jobStatus = new JobStatusCache(jobs);
+  const models = new Models(options.classifier);
+  return {
+    storage,
+    results: new ResultStore(storage),
+    jobs,
+    content: new ContentIndex(storage),
+    models,
+    modelGate: new ModelGate({ storage, models }),
+    jobCounter: new JobCounter({ storage, jobs, jobStatus }),
+    jobStatus,
+    uploadSigner: new UploadSigner(storage),
+    syncSlots: new Semaphore(options.syncConcurrency ?? intFromEnv('CLASSIFIER_SYNC_CONCURRENCY', 2)),
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Intake on its own (no app, no host): a BlobCreated event's facts decide before a byte is
+ * read, an older version's late event never overwrites the newer result, and a redelivery
+ * after a crash between row and JSON blob repairs the blob. Against Azurite with the real model.
+ */
+import { toBlobCreated } from '../../../src/functions/converters/blobCreatedEvent';
+import { acceptBlob } from '../../../src/lib/intake/acceptBlob';
+import { decodeQueueMessage } from '../../../src/lib/queue/encoding';
+import { blobResultId } from '../../../src/lib/results/ids';
+import { claimBlob } from '../../../src/lib/worker/claim';
+import { blobCreatedEvent } from '../../support/events';
+import { HAND, resultJson, version, work, workOptions } from '../../support/handBlobs';
+import * as img from '../../support/images';
+import { servicesWithoutModel, useServices } from '../../support/services';
+
+const env = useServices();
+const blobs = () => env.services.storage.blobs;
+const accept = (event: ReturnType<typeof blobCreatedEvent>) =>
+  acceptBlob(env.services, toBlobCreated(event, HAND)!, workOptions());
+
+it('rejects a blob the event says is over the byte limit without reading it', async () => {
+  const name = `huge-${Date.now()}.png`;
+  const real = await version(blobs(), name, img.photo(img.CAT)); // small in fact: a read would classify it
+  const event = blobCreatedEvent({ container: HAND, name, etag: real.etag, size: 3_000_000_000 });
+  expect((await accept(event)).outcome).toBe('failed');
+  const record = await env.services.results.get(blobResultId(HAND, name));
+  expect(record!.result).toMatchObject({
+    status: 'failed',
+    error: { code: 'file_too_large' },
+    source: { bytes: 3_000_000_000 },
+  });
+});
+
+it('ignores an upload name this app never handed out', async () => {
+  const event = blobCreatedEvent({ container: 'uploads', name: 'not-ours.png', etag: '0x1', size: 10 });
+  expect(await acceptBlob(env.services, toBlobCreated(event, 'uploads')!, workOptions())).toEqual({
+    outcome: 'ignored',
+  });
+});
+
+it('drops an event for an older version that arrives after the newer one finished', async () => {
+  const name = `versions-${Date.now()}.png`;
+  const v1 = await version(blobs(), name, img.photo('coffee.png'));
+  const v2 = await version(blobs(), name, img.photo(img.CAT));
+  expect((await accept(blobCreatedEvent({ container: HAND, name, ...v2, sequencer: '02' }))).outcome).toBe(
+    'succeeded',
+  );
+  expect((await accept(blobCreatedEvent({ container: HAND, name, ...v1, sequencer: '01' }))).outcome).toBe(
+    'superseded',
+  );
+  const record = await env.services.results.get(blobResultId(HAND, name));
+  expect(img.CAT_CLASSES).toContain(record!.result.predictions![0].classIndex);
+  expect(await resultJson(blobs(), name)).toEqual(record!.result);
+});
+
+it('repairs the JSON blob of a rejection on redelivery, after a crash between row and blob', async () => {
+  const name = `rejected-${Date.now()}.png`;
+  const v = await version(blobs(), name, img.photo(img.CAT));
+  const w = { ...work(name, v), size: 3_000_000_000 };
+  // The first delivery wrote its terminal row and died before the JSON blob.
+  const claim = await claimBlob(env.services, w, {
+    ...workOptions(),
+    claimant: 'first',
+    lastAttempt: false,
+    readFirst: false,
+  });
+  expect(claim.kind).toBe('rejected');
+  await expect(resultJson(blobs(), name)).rejects.toMatchObject({ statusCode: 404 });
+  const event = blobCreatedEvent({ container: HAND, name, etag: v.etag, size: w.size, sequencer: '01' });
+  expect((await accept(event)).outcome).toBe('duplicate');
+  expect(await resultJson(blobs(), name)).toEqual((await env.services.results.get(w.id))!.result);
+});
+
+it('hands the work to the queue while the model cannot load, recording the version as queued', async () => {
+  // The same account, a Services whose model has no file and no reachable download.
+  const broken = servicesWithoutModel(env.connectionString);
+  const name = `no-model-${Date.now()}.png`;
+  const v = await version(blobs(), name, img.photo(img.CAT));
+  const event = blobCreatedEvent({ container: HAND, name, ...v });
+  expect((await acceptBlob(broken, toBlobCreated(event, HAND)!, workOptions())).outcome).toBe('handed_off');
+  expect((await env.services.results.get(blobResultId(HAND, name)))!.result.status).toBe('queued');
+  const queue = env.services.storage.queues.getQueueClient('classify');
+  const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+  const texts = receivedMessageItems.map((m) => JSON.stringify(decodeQueueMessage(m.messageText)));
+  expect(texts.some((t) => t.includes(name))).toBe(true);
+});
