@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ClassifierError } from '../lib/errors';
 import { errorResponse, notFound } from '../lib/http/responses';
-import { isUploadId } from '../lib/results/ids';
+import { isDerivedResultId, isUploadId } from '../lib/results/ids';
 import { deleteResult as deleteStoredResult } from '../lib/retention/deleteResult';
 import { services } from './services';
 
@@ -18,7 +18,7 @@ export async function deleteResult(
 ): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
   if (!isUploadId(id)) {
-    if (/^b-[0-9a-f]{40}$/.test(id))
+    if (isDerivedResultId(id))
       return errorResponse(
         new ClassifierError(
           'bad_request',

@@ -1,5 +1,5 @@
 /**
- * The intake and worker rules that need the whole app (issue 14): an upload larger than it
+ * The intake and worker rules that need the whole app: an upload larger than it
  * announced fails on the event's facts, a job never rewrites the drop folder's result of the
  * same blob, and jobs stay out of the app's own containers. The rules that need no host are
  * tested on their own in test/lib/intake and test/lib/worker.

@@ -152,7 +152,7 @@ describe('a job over a container prefix', () => {
   }, 90_000);
 
   it('never reuses one anonymous upload for another: the second is classified afresh', async () => {
-    // Reuse would tell an anonymous uploader that someone else sent the same bytes (issue 17);
+    // Reuse would tell an anonymous uploader that someone else sent the same bytes;
     // jobs, whose owner holds the key, reuse (the rerun test above).
     const bytes = await img.catAs('webp');
     const first = await terminalResult((await upload(stack.url, 'cat.webp', bytes, 'image/webp')).statusUrl);

@@ -4,7 +4,7 @@
  * (`listing`) or counts images a client uploads with `POST /api/uploads {jobId}` (`upload`).
  */
 import { randomUUID } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { derivedResultId } from '../results/ids';
 
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const JOB_TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -92,7 +92,7 @@ export const isJobId = (value: string): boolean => UUID.test(value);
  * `GET /api/results/{id}` serves it; "jobs/" cannot collide with a watched container's path.
  */
 export function jobImageResultId(jobId: string, container: string, blob: string): string {
-  return `b-${createHash('sha256').update(`jobs/${jobId}/${container}/${blob}`).digest('hex').slice(0, 40)}`;
+  return derivedResultId(`jobs/${jobId}/${container}/${blob}`);
 }
 
 /** Blob names of a job's exports in container `results`. */

@@ -12,9 +12,13 @@ const BLOB_ID = /^b-[0-9a-f]{40}$/;
 export const newUploadId = (): string => randomUUID();
 export const isUploadId = (value: string): boolean => UUID.test(value);
 
-export function blobResultId(container: string, name: string): string {
-  return `b-${createHash('sha256').update(`${container}/${name}`).digest('hex').slice(0, 40)}`;
-}
+/** A result id derived from a key (`b-` + 40 hex of its sha256): the same key, the same row. */
+export const derivedResultId = (key: string): string =>
+  `b-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+export const isDerivedResultId = (value: string): boolean => BLOB_ID.test(value);
+
+export const blobResultId = (container: string, name: string): string =>
+  derivedResultId(`${container}/${name}`);
 
 /** The result id of a blob in a watched container; undefined for an upload blob name this app never issued. */
 export function resultIdForBlob(container: string, name: string): string | undefined {
