@@ -173,6 +173,9 @@ module api 'app/api.bicep' = {
       // A batch takes tens of milliseconds: past this the inference thread is taken for hung,
       // ended and started again, and its batch's messages are retried.
       CLASSIFIER_INFERENCE_TIMEOUT_SECONDS: '60'
+      // Memory for loaded models (docs/models.md): half the instance, so one more model's load
+      // and the images in flight still fit; past it the least recently used model is unloaded.
+      CLASSIFIER_MODELS_MEMORY_MB: string(instanceMemoryMB / 2)
       // Reliability (docs/reliability.md): how long a message waits while the model cannot load,
       // and how many days uploaded images and results are kept before cleanupExpired deletes them.
       MODEL_WAIT_SECONDS: '30'

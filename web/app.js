@@ -79,6 +79,8 @@
     clear: $('clear'),
     announcer: $('announcer'),
     modelName: $('model-name'),
+    modelChoice: $('model-choice'),
+    modelSelect: $('model-select'),
     resultsHeading: $('results-heading'),
   };
 
@@ -172,7 +174,13 @@
       const response = await fetch('api/uploads', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ fileName: item.name, contentType: item.type, size: item.size }),
+        body: JSON.stringify({
+          fileName: item.name,
+          contentType: item.type,
+          size: item.size,
+          // Only when the server offers a choice (GET /api/models lists more than one).
+          model: els.modelChoice.hidden ? undefined : els.modelSelect.value,
+        }),
       });
       const body = await response.json().catch(() => undefined);
       if (response.status !== 201 || !body || typeof body.uploadUrl !== 'string') {
@@ -606,6 +614,26 @@
     }
   }
 
+  /** Offers the installed models when there is more than one; the default is preselected. */
+  async function offerModels() {
+    try {
+      const response = await fetch('api/models', { cache: 'no-store' });
+      const models = response.ok ? await response.json() : [];
+      if (!Array.isArray(models) || models.length < 2) return;
+      for (const model of models) {
+        const option = document.createElement('option');
+        option.value = model.id;
+        option.textContent = `${model.id} (${model.labels} labels${model.default ? ', default' : ''})`;
+        option.selected = model.default === true;
+        els.modelSelect.append(option);
+      }
+      els.modelChoice.hidden = false;
+    } catch {
+      // No choice offered: uploads use the server's default model.
+    }
+  }
+
   restore();
   void showModel();
+  void offerModels();
 })();

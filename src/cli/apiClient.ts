@@ -82,8 +82,9 @@ async function call(
 export const createUploadJob = async (
   o: ApiOptions,
   total: number,
+  model?: string,
 ): Promise<{ id: string; statusUrl: string }> =>
-  (await (await call(o, 'POST', '/api/jobs', { upload: true, total })).json()) as {
+  (await (await call(o, 'POST', '/api/jobs', { upload: true, total, model })).json()) as {
     id: string;
     statusUrl: string;
   };

@@ -9,6 +9,7 @@ import { ApiError } from './apiClient';
 import { loadManifest } from '../lib/model/manifest';
 import { parseNumber } from '../lib/numbers';
 import { classifyCommand } from './classifyCommand';
+import { modelsCommand } from './modelsCommand';
 import { replayPoisonCommand } from './replayPoisonCommand';
 import { submitCommand } from './submitCommand';
 import type { OutputFormat } from './output';
@@ -16,7 +17,8 @@ import { UsageError } from './usageError';
 
 const HELP = `Usage:
   npx classify <file|dir>... [--top N] [--json | --jsonl | --csv] [--out FILE] [--model ID|PATH]
-  npx classify submit <dir> [--api URL] [--key KEY] [--out FILE]
+  npx classify submit <dir> [--api URL] [--key KEY] [--out FILE] [--model ID]
+  npx classify models [--json]
   npx classify replay-poison [--api URL] [--key KEY] [--max N]
 
 Classifies images in-process with an ONNX model (directories are walked recursively).
@@ -27,13 +29,13 @@ Options:
   --jsonl          one JSON result object per line
   --csv            CSV: file,name,status,label,score,errorCode,predictions
   --out FILE       write results to FILE instead of standard output
-  --model ID|PATH  model manifest id (models/<id>.json) or path (default: $CLASSIFIER_MODEL
-                   or mobilenetv2-12-int8)
+  --model ID|PATH  model manifest id (see "npx classify models") or path (default:
+                   $CLASSIFIER_MODEL or mobilenetv2-12-int8)
   -h, --help       show this help
 
 Exit status: 0 when every image succeeded, 1 when any failed, 2 on a usage error.
-Environment: MODEL_CACHE_DIR (where model files are kept), CLASSIFIER_MAX_BYTES,
-CLASSIFIER_MAX_PIXELS.
+Environment: MODEL_CACHE_DIR (where model files are kept), CLASSIFIER_MODELS_DIR (more
+folders of manifests), CLASSIFIER_MAX_BYTES, CLASSIFIER_MAX_PIXELS.
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -42,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       return await submitCommand(argv.slice(1));
     }
     if (argv[0] === 'replay-poison') return await replayPoisonCommand(argv.slice(1));
+    if (argv[0] === 'models') return modelsCommand(argv.slice(1));
     return await runClassify(argv);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,6 +1,7 @@
 /**
- * What `GET /api/health` reports: whether the model is loaded and storage answers, each with
- * a reason when not, so an operator sees which part is down.
+ * What `GET /api/health` reports: whether the default model is loaded and storage answers,
+ * each with a reason when not, so an operator sees which part is down; and every installed
+ * model with whether it is loaded now and why its last load failed, if it did.
  */
 import type { Services } from './services';
 import { storageNames } from './storage/names';
@@ -9,13 +10,26 @@ export interface HealthReport {
   status: 'ok' | 'unavailable';
   model: { status: 'ok' | 'unavailable'; id?: string; sha256?: string; message?: string };
   storage: { status: 'ok' | 'unavailable'; message?: string };
+  models: { id: string; loaded: boolean; available: boolean; default: boolean; message?: string }[];
 }
 
 const STORAGE_TIMEOUT_MS = 3000;
 
 export async function checkHealth(services: Services): Promise<HealthReport> {
   const [model, storage] = await Promise.all([modelHealth(services), storageHealth(services)]);
-  return { status: model.status === 'ok' && storage.status === 'ok' ? 'ok' : 'unavailable', model, storage };
+  const models = services.models.list().map((m) => ({
+    id: m.id,
+    loaded: m.loaded,
+    available: m.available,
+    default: m.default,
+    message: services.models.lastFailure(m.id) || undefined,
+  }));
+  return {
+    status: model.status === 'ok' && storage.status === 'ok' ? 'ok' : 'unavailable',
+    model,
+    storage,
+    models,
+  };
 }
 
 async function modelHealth(services: Services): Promise<HealthReport['model']> {

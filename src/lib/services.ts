@@ -6,8 +6,7 @@
  * two Services over two accounts never see each other, and every module can be tested with
  * one built over a test's Azurite.
  */
-import { Models } from './classify/models';
-import type { ClassifierOptions } from './classify/classifier';
+import { Models, type ModelsOptions } from './classify/models';
 import { Semaphore } from './concurrency';
 import { ContentIndex } from './content/contentIndex';
 import { intFromEnv } from './env';
@@ -27,8 +26,9 @@ export interface Services {
   readonly jobs: JobStore;
   /** Table `content`. */
   readonly content: ContentIndex;
+  /** The installed models, each loaded by its first request. */
   readonly models: Models;
-  /** Holds queue work while the model cannot load. */
+  /** Holds queue work while the model it asks for cannot load. */
   readonly modelGate: ModelGate;
   /** Counts terminal results into their jobs, coalescing this process's outcomes per job. */
   readonly jobCounter: JobCounter;
@@ -42,8 +42,8 @@ export interface Services {
 export interface ServicesOptions {
   /** Default: built from the environment (AzureWebJobsStorage, or the identity-based settings). */
   storage?: StorageClients;
-  /** The model and how it runs (default: CLASSIFIER_MODEL and the CLASSIFIER_* settings). */
-  classifier?: ClassifierOptions;
+  /** The models and how they run (default: CLASSIFIER_MODEL, CLASSIFIER_MODELS_DIR and the CLASSIFIER_* settings). */
+  models?: ModelsOptions;
   /** Default: CLASSIFIER_SYNC_CONCURRENCY or 2. */
   syncConcurrency?: number;
 }
@@ -52,7 +52,7 @@ export function createServices(options: ServicesOptions = {}): Services {
   const storage = options.storage ?? createStorageClients();
   const jobs = new JobStore(storage);
   const jobStatus = new JobStatusCache(jobs);
-  const models = new Models(options.classifier);
+  const models = new Models(options.models);
   return {
     storage,
     results: new ResultStore(storage),

@@ -9,7 +9,13 @@ import { DEFAULT_LIMITS } from '../../src/lib/decode/limits';
 import { ClassifierError } from '../../src/lib/errors';
 import * as hostile from './support/hostileImages';
 
-const OPTIONS = { limits: DEFAULT_LIMITS, resizeShorterSide: 256, centerCrop: 224 };
+const OPTIONS = {
+  limits: DEFAULT_LIMITS,
+  resize: 'crop' as const,
+  width: 224,
+  height: 224,
+  resizeShorterSide: 256,
+};
 
 async function codeOf(bytes: Buffer): Promise<string> {
   try {

@@ -113,3 +113,23 @@ export function randomBytes(length: number): Buffer {
   out[0] = 0x00;
   return out;
 }
+
+/** A PNG of one colour. */
+export const solidPng = (rgb: [number, number, number], width = 64, height = 64): Promise<Buffer> =>
+  sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .png()
+    .toBuffer();
+
+/**
+ * A wide PNG (600x100): red on both sides, green in the middle 100 pixels. A centre crop of
+ * the shorter side sees only green; squashing the whole image into a square sees mostly red.
+ */
+export async function redSidesGreenMiddle(): Promise<Buffer> {
+  const green = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#00ff00' } })
+    .png()
+    .toBuffer();
+  return sharp({ create: { width: 600, height: 100, channels: 3, background: '#ff0000' } })
+    .composite([{ input: green, left: 250, top: 0 }])
+    .png()
+    .toBuffer();
+}

@@ -6,7 +6,7 @@
  *   const env = useServices();
  *   it('...', async () => { await processMessage(env.services, message, delivery, options); });
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MODEL_ID } from '../../src/lib/model/manifest';
@@ -15,6 +15,7 @@ import { createServices, type Services, type ServicesOptions } from '../../src/l
 import { createStorageClients } from '../../src/lib/storage/clients';
 import { ensureStorage } from '../../src/lib/storage/ensureStorage';
 import { useAzurite } from './azurite';
+import { writeTestModel } from './onnxModels';
 
 export interface ServicesEnv {
   /** Valid inside tests (after beforeAll). */
@@ -62,5 +63,18 @@ export function servicesWithoutModel(connectionString: string): Services {
   manifest.labels = path.join(MODELS_DIR, manifest.labels);
   const manifestPath = path.join(dir, 'manifest.json');
   writeFileSync(manifestPath, JSON.stringify(manifest));
-  return servicesFor(connectionString, { classifier: { model: manifestPath, cacheDir: dir } });
+  return servicesFor(connectionString, {
+    models: { defaultModel: manifestPath, classifier: { cacheDir: dir } },
+  });
+}
+
+/**
+ * A folder with one model whose file is missing and whose download is unreachable (the
+ * manifest alone), for Services whose default model loads and that one does not.
+ */
+export function missingModelDir(id = 'mean-missing'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'missing-model-'));
+  writeTestModel(dir, { id, layout: 'NCHW', channels: 'RGB', output: 'logits' });
+  rmSync(path.join(dir, `${id}.onnx`));
+  return dir;
 }

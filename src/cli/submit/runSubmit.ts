@@ -32,6 +32,8 @@ export interface SubmitOptions extends ApiOptions {
   /** Results file; default classify-results-<job id>.jsonl in the current directory. */
   out?: string;
   stateFile: string;
+  /** The model the job classifies with (a manifest id the app knows; default: the app's default). */
+  model?: string;
   /** Parallel uploads. */
   concurrency?: number;
   pollMs?: number;
@@ -52,7 +54,9 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const state = await loadState(options.stateFile, options.api);
   await collectEarlierJobs(options, state);
-  const inspect = { limits: limitsFromEnv(), model: modelRef(loadManifest()) };
+  // Files that fail here name the model asked for (its sha256 is the app's to know).
+  const model = options.model ? { id: options.model, sha256: '' } : modelRef(loadManifest());
+  const inspect = { limits: limitsFromEnv(), model };
   const locals = await mapLimit(options.files, 8, (f) => inspectFile(f, inspect));
   const todo = uniqueBySha(locals.filter((l) => !l.failed && !state.done[l.sha256]));
   const skipped = locals.filter((l) => state.done[l.sha256]).length;
@@ -60,7 +64,7 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
 
   let uploaded = 0;
   if (todo.length > 0) {
-    const job = await createUploadJob(options, todo.length);
+    const job = await createUploadJob(options, todo.length, options.model);
     state.jobs.push(job.id);
     state.lastJob = job.id;
     await saveState(options.stateFile, state);
@@ -184,7 +188,17 @@ function uniqueBySha(files: LocalFile[]): LocalFile[] {
   return [...new Map(files.map((f) => [f.sha256, f])).values()];
 }
 
-export const defaultStateFile = (out: string | undefined, dir: string, api: string): string =>
-  out ? `${out}.state.json` : path.resolve(`.classify-submit-${hashOf(`${path.resolve(dir)}|${api}`)}.json`);
+/** Where a run keeps what it has done: one file per folder, app and model, so a rerun picks up where it stopped. */
+export const defaultStateFile = (
+  out: string | undefined,
+  dir: string,
+  api: string,
+  model?: string,
+): string =>
+  out
+    ? `${out}.state.json`
+    : path.resolve(
+        `.classify-submit-${hashOf(`${path.resolve(dir)}|${api}${model ? `|${model}` : ''}`)}.json`,
+      );
 
 const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);

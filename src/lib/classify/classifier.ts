@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { ContentModelKey } from '../content/contentIndex';
 import os from 'node:os';
-import { DECODE_REVISION, decodeImage } from '../decode/decodeImage';
+import { DECODE_REVISION, decodeImage, type CropGeometry } from '../decode/decodeImage';
 import { limitsFromEnv, type DecodeLimits } from '../decode/limits';
 import { FORMAT_MIME } from '../decode/sniff';
 import { intFromEnv } from '../env';
 import { toClassifierError } from '../errors';
-import { loadManifest } from '../model/manifest';
+import { loadManifest, preprocessOf } from '../model/manifest';
 import { ModelSession, type ModelSessionOptions } from '../model/modelSession';
 import { newResult, roundMs, topK, type ClassificationResult } from '../results/result';
 import { InferenceBatcher, type InferenceBatcherOptions } from './inferenceBatcher';
@@ -54,6 +54,10 @@ export class Classifier {
    * so a prediction made under other settings is never served as `reused`.
    */
   readonly contentKey: ContentModelKey;
+  private readonly crop: CropGeometry;
+  private inFlight = 0;
+  private closing = false;
+  private readonly idle: (() => void)[] = [];
   private readonly decodes: Semaphore;
   private readonly batcher: InferenceBatcher;
 
@@ -75,6 +79,7 @@ export class Classifier {
       id: manifest.id,
       answer: sha256Of(Buffer.from(JSON.stringify(decides))).slice(0, 32),
     };
+    this.crop = preprocessOf(manifest);
     this.decodes = new Semaphore(options.decodeConcurrency ?? os.availableParallelism() + 1);
     // Batch size 8 and no wait: measured best on 2 cores (npm run bench -- batching).
     this.batcher = new InferenceBatcher(session, {
@@ -92,7 +97,23 @@ export class Classifier {
     return { id: this.session.manifest.id, sha256: this.session.sha256 };
   }
 
+  /** Waits for the classifications in flight, then ends the session (a model evicted, a tool done). */
+  async close(): Promise<void> {
+    this.closing = true;
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.session.dispose();
+  }
+
   async classify(bytes: Buffer, input: ClassifyInput): Promise<ClassificationResult> {
+    this.inFlight++;
+    try {
+      return await this.classifyNow(bytes, input);
+    } finally {
+      if (--this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private async classifyNow(bytes: Buffer, input: ClassifyInput): Promise<ClassificationResult> {
     const started = performance.now();
     const result = newResult({
       id: input.id,
@@ -102,10 +123,10 @@ export class Classifier {
     });
     const { timings } = result;
     try {
-      const { preprocessing } = this.session.manifest;
-      const decoded = await this.decodes.run(() =>
-        decodeImage(bytes, { limits: this.limits, ...preprocessing }),
-      );
+      // Evicted between the lookup and this call: an internal_error, which the queue retries.
+      if (this.closing)
+        throw new Error(`Model ${this.model.id} was unloaded to stay within the memory budget.`);
+      const decoded = await this.decodes.run(() => decodeImage(bytes, { limits: this.limits, ...this.crop }));
       timings.decodeMs = roundMs(performance.now() - started);
       Object.assign(result.source, {
         contentType: FORMAT_MIME[decoded.format],

@@ -13,6 +13,7 @@ import { ClassifierError } from '../errors';
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits';
 import { checkBytes } from './validate';
 import type { ImageFormat } from './sniff';
+import type { Preprocess } from '../model/manifest';
 
 /**
  * Bump when decodeImage changes the pixels it hands the model (orientation, colour handling,
@@ -23,10 +24,11 @@ export const DECODE_REVISION = 1;
 
 const DEFAULT_DECODE_SECONDS = DEFAULT_LIMITS.maxDecodeSeconds ?? 30;
 
-export interface DecodeOptions {
+/** How the crop is made: the manifest's preprocessing (model/manifest.ts, preprocessOf). */
+export type CropGeometry = Pick<Preprocess, 'resize' | 'width' | 'height' | 'resizeShorterSide'>;
+
+export interface DecodeOptions extends CropGeometry {
   limits: DecodeLimits;
-  resizeShorterSide: number;
-  centerCrop: number;
 }
 
 export interface DecodedImage {
@@ -34,7 +36,7 @@ export interface DecodedImage {
   /** Upright size of the original image (first frame). */
   width: number;
   height: number;
-  /** centerCrop x centerCrop x 3 bytes, RGB interleaved, row-major. */
+  /** width x height x 3 bytes of the crop, RGB interleaved, row-major. */
   pixels: Buffer;
 }
 
@@ -66,23 +68,27 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
   }
   // EXIF orientations 5-8 swap width and height.
   const [upW, upH] = (meta.orientation ?? 1) >= 5 ? [frameHeight, width] : [width, frameHeight];
-  const region = centreRegion(upW, upH, options);
-  const scale = options.resizeShorterSide / Math.min(upW, upH);
-  const resizedW = Math.max(options.centerCrop, Math.round(region.width * scale));
-  const resizedH = Math.max(options.centerCrop, Math.round(region.height * scale));
+  const { width: cropW, height: cropH } = options;
   try {
     const seconds = options.limits.maxDecodeSeconds ?? DEFAULT_DECODE_SECONDS;
     let image = sharp(bytes, input).timeout({ seconds }).autoOrient();
-    // After autoOrient, a pre-resize extract is in the oriented image's coordinates (sharp's rotateBeforePreExtract).
-    if (region.width < upW || region.height < upH) image = image.extract(region);
+    if (options.resize === 'squash') {
+      image = image.resize({ width: cropW, height: cropH, fit: 'fill' });
+    } else {
+      const region = centreRegion(upW, upH, options);
+      const scale = options.resizeShorterSide / Math.min(upW, upH);
+      const resizedW = Math.max(cropW, Math.round(region.width * scale));
+      const resizedH = Math.max(cropH, Math.round(region.height * scale));
+      // After autoOrient, a pre-resize extract is in the oriented image's coordinates (sharp's rotateBeforePreExtract).
+      if (region.width < upW || region.height < upH) image = image.extract(region);
+      image = image.resize({ width: resizedW, height: resizedH, fit: 'fill' }).extract({
+        left: Math.floor((resizedW - cropW) / 2),
+        top: Math.floor((resizedH - cropH) / 2),
+        width: cropW,
+        height: cropH,
+      });
+    }
     const pixels = await image
-      .resize({ width: resizedW, height: resizedH, fit: 'fill' })
-      .extract({
-        left: Math.floor((resizedW - options.centerCrop) / 2),
-        top: Math.floor((resizedH - options.centerCrop) / 2),
-        width: options.centerCrop,
-        height: options.centerCrop,
-      })
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .removeAlpha()
@@ -103,7 +109,7 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
 function centreRegion(
   width: number,
   height: number,
-  options: Pick<DecodeOptions, 'resizeShorterSide' | 'centerCrop'>,
+  options: CropGeometry,
 ): { left: number; top: number; width: number; height: number } {
   const shorter = Math.min(width, height);
   const longer = Math.max(width, height);
@@ -111,7 +117,7 @@ function centreRegion(
   // The crop's span on the long side in source pixels, plus the resampling kernel's reach (Lanczos3: 3 pixels a side).
   const span = Math.min(
     longer,
-    Math.ceil(((options.centerCrop + 6) * shorter) / options.resizeShorterSide) + 2,
+    Math.ceil(((Math.max(options.width, options.height) + 6) * shorter) / options.resizeShorterSide) + 2,
   );
   const start = Math.floor((longer - span) / 2);
   return width >= height

@@ -8,6 +8,7 @@
  * even that hand-off fails does the error reach Event Grid, which redelivers for up to a day.
  */
 import type { DecodeLimits } from '../decode/limits';
+import { ModelUnavailableError } from '../classify/models';
 import { toClassifierError } from '../errors';
 import { enqueueClassify } from '../queue/classifyMessage';
 import { resultIdForBlob } from '../results/ids';
@@ -60,7 +61,7 @@ export async function acceptBlob(
     contentType: event.contentType,
     since: event.eventTime,
   };
-  const handOff = (delaySeconds?: number) =>
+  const handOff = (delaySeconds?: number, model?: string) =>
     enqueueClassify(
       services.storage,
       {
@@ -72,6 +73,7 @@ export async function acceptBlob(
         sequencer: event.sequencer,
         size: event.size,
         claimant: event.eventId,
+        model,
         enqueuedAt: event.eventTime,
       },
       { delaySeconds },
@@ -98,7 +100,8 @@ export async function acceptBlob(
   } catch (err) {
     const error = toClassifierError(err);
     if (!error.retryable) throw err;
-    await handOff();
+    // A model that cannot load: the queue's gate holds the work for that model only.
+    await handOff(undefined, err instanceof ModelUnavailableError ? err.model : undefined);
     return { id, outcome: 'handed_off', error: error.message };
   }
 }

@@ -27,7 +27,9 @@ export async function createJob(
         `Container "${request.container}" was not found in the app's storage account; create it or check the name.`,
       );
   }
-  const job = newJob({ kind: request.kind, maxFailures: request.maxFailures });
+  // An unknown model is a 400 naming the known ones, before anything is written.
+  const model = services.models.manifest(request.model).id;
+  const job = newJob({ kind: request.kind, maxFailures: request.maxFailures, model });
   if (request.kind === 'listing') {
     Object.assign(job, {
       container: request.container,

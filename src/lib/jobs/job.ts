@@ -19,6 +19,8 @@ export interface Job {
   dryRun: boolean;
   /** Blobs per listing page (one `jobs` message each). */
   pageSize: number;
+  /** The model every image is classified with (default: the app's default model when the job was created). */
+  model?: string;
   status: JobStatus;
   /** Images listed so far (listing) or announced by the client (upload). */
   total: number;

@@ -1,12 +1,13 @@
 /**
  * Validation of `POST /api/jobs` bodies, at the boundary. Two kinds:
- *  - `{ container, prefix?, maxFailures?, dryRun?, pageSize? }`: every blob under the prefix;
- *  - `{ upload: true, total, maxFailures? }`: `total` images the client will upload with
+ *  - `{ container, prefix?, maxFailures?, dryRun?, pageSize?, model? }`: every blob under the prefix;
+ *  - `{ upload: true, total, maxFailures?, model? }`: `total` images the client will upload with
  *    `POST /api/uploads { ..., jobId }` (what `classify submit` uses).
  */
 import { storageNames } from '../storage/names';
 import { badRequest } from '../errors';
 import { parseNumber } from '../numbers';
+import { parseModelId } from '../model/manifest';
 
 export type JobRequest =
   | {
@@ -16,8 +17,9 @@ export type JobRequest =
       maxFailures?: number;
       dryRun: boolean;
       pageSize: number;
+      model?: string;
     }
-  | { kind: 'upload'; total: number; maxFailures?: number };
+  | { kind: 'upload'; total: number; maxFailures?: number; model?: string };
 
 export const DEFAULT_PAGE_SIZE = 1000;
 const MAX_PAGE_SIZE = 5000; // the Blob service's largest listing page
@@ -36,11 +38,12 @@ export function parseJobRequest(body: unknown): JobRequest {
     throw bad('Send a JSON object: { "container", "prefix" } or { "upload": true, "total" }.');
   const b = body as Record<string, unknown>;
   const maxFailures = wholeNumber(b.maxFailures, 'maxFailures', 0);
+  const model = parseModelId(b.model);
   if (b.upload !== undefined) {
     if (b.upload !== true) throw bad('"upload" must be true when given.');
     const total = wholeNumber(b.total, 'total', 0, MAX_UPLOAD_TOTAL);
     if (total === undefined) throw bad('An upload job needs "total": how many images will be uploaded.');
-    return { kind: 'upload', total, maxFailures };
+    return { kind: 'upload', total, maxFailures, model };
   }
   if (typeof b.container !== 'string' || !CONTAINER_NAME.test(b.container))
     throw bad(
@@ -60,6 +63,7 @@ export function parseJobRequest(body: unknown): JobRequest {
     maxFailures,
     dryRun: b.dryRun === true,
     pageSize: wholeNumber(b.pageSize, 'pageSize', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE,
+    model,
   };
 }
 

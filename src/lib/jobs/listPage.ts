@@ -118,6 +118,7 @@ async function sendClassifyMessages(services: Services, job: Job, blobs: ListedB
         jobId: job.id,
         container: job.container!,
         images,
+        model: job.model,
       });
     }
   };

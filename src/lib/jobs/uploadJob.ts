@@ -1,8 +1,10 @@
 /** `POST /api/uploads { jobId }`: the job must exist, be an upload job, and still run. */
 import { ClassifierError } from '../errors';
 import type { Services } from '../services';
+import type { Job } from './job';
 
-export async function checkUploadJob(services: Services, jobId: string): Promise<void> {
+/** The job an upload joins, once checked. */
+export async function checkUploadJob(services: Services, jobId: string): Promise<Job> {
   const record = await services.jobs.get(jobId);
   if (!record)
     throw new ClassifierError('not_found', `Job ${jobId} was not found; create it with POST /api/jobs.`);
@@ -16,4 +18,5 @@ export async function checkUploadJob(services: Services, jobId: string): Promise
       'bad_request',
       `Job ${jobId} is ${record.job.status} and takes no more uploads; create a new job.`,
     );
+  return record.job;
 }

@@ -3,7 +3,7 @@ import type { ModelManifest } from './manifest';
 import type { OrtRunnerOptions } from './ortRunner';
 
 export interface InferenceThreadData {
-  manifest: Pick<ModelManifest, 'input' | 'output' | 'preprocessing'>;
+  manifest: Pick<ModelManifest, 'input' | 'output' | 'preprocessing'> & { classes: number };
   options: OrtRunnerOptions;
   /**
    * FAULT HOOK (tests only, INFERENCE_FAULTS=exit-after:N or hang-after:N): the first thread

@@ -1,6 +1,7 @@
 /**
  * Finds the model weights named by a manifest, downloading them once when missing.
- * Order: MODEL_CACHE_DIR (tests, CI, the Azure package), else a per-user cache directory.
+ * Order: beside the manifest (a model added as a folder with its file), MODEL_CACHE_DIR (tests,
+ * CI, the Azure package), else a per-user cache directory.
  * The sha256 is always checked, so a truncated or tampered file is never loaded. Downloads go
  * to a temporary file that is hashed and then renamed into place atomically, so a crash
  * mid-download never leaves a half file under the real name.
@@ -37,13 +38,20 @@ export async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+type Located = ModelManifest & { manifestPath?: string };
+
+/** Where the file is or will be: beside the manifest when it is there, else in the cache directory. */
+export function modelFilePath(manifest: Located, options: Pick<ModelFileOptions, 'cacheDir'> = {}): string {
+  if (manifest.manifestPath) {
+    const beside = path.join(path.dirname(manifest.manifestPath), manifest.file);
+    if (existsSync(beside)) return beside;
+  }
+  return path.join(options.cacheDir ?? defaultCacheDir(), manifest.file);
+}
+
 /** Returns the path of a verified model file, downloading it if needed. */
-export async function ensureModelFile(
-  manifest: ModelManifest,
-  options: ModelFileOptions = {},
-): Promise<string> {
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const target = path.join(cacheDir, manifest.file);
+export async function ensureModelFile(manifest: Located, options: ModelFileOptions = {}): Promise<string> {
+  const target = modelFilePath(manifest, options);
   if (existsSync(target)) {
     const actual = await sha256OfFile(target);
     if (actual === manifest.sha256) return target;

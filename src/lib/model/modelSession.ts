@@ -44,7 +44,12 @@ export class ModelSession {
     disableOrtTelemetry();
     const modelPath = await ensureModelFile(manifest, options);
     const data: InferenceThreadData = {
-      manifest: { input: manifest.input, output: manifest.output, preprocessing: manifest.preprocessing },
+      manifest: {
+        input: manifest.input,
+        output: manifest.output,
+        preprocessing: manifest.preprocessing,
+        classes: manifest.labelNames.length,
+      },
       options: {
         modelPath,
         threads: options.threads ?? os.availableParallelism(),

@@ -1,11 +1,12 @@
 /**
- * One ONNX Runtime session and the tensor work around it: interleaved RGB crops are
- * normalised (ImageNet mean/std from the manifest) straight into the batch tensor, and
- * logits become probabilities. Runs wherever the session lives: on the main thread, or
- * inside the inference thread (see inferenceThread.ts).
+ * One ONNX Runtime session and the tensor work around it: interleaved RGB crops are written
+ * straight into the batch tensor the way the manifest says the model wants them (layout NCHW
+ * or NHWC, RGB or BGR, scaled to 0-1, 0-255 or -1-1, then mean and std), and the output
+ * becomes scores (softmax of logits, sigmoid per class, or probabilities as they are). Runs
+ * wherever the session lives: on the main thread, or inside the inference thread.
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import type { ModelManifest } from './manifest';
+import { preprocessOf, type ModelManifest, type Preprocess } from './manifest';
 
 export interface OrtRunnerOptions {
   modelPath: string;
@@ -13,21 +14,34 @@ export interface OrtRunnerOptions {
   allowSpinning: boolean;
 }
 
-type ManifestParts = Pick<ModelManifest, 'input' | 'output' | 'preprocessing'>;
+type ManifestParts = Pick<ModelManifest, 'input' | 'output' | 'preprocessing'> & {
+  /** How many labels the manifest has: the output must have as many classes. */
+  classes: number;
+};
+
+/** A byte v scaled: v * a + b. */
+const SCALES: Record<Preprocess['scale'], { a: number; b: number }> = {
+  '0-1': { a: 1 / 255, b: 0 },
+  '0-255': { a: 1, b: 0 },
+  '-1-1': { a: 2 / 255, b: -1 },
+};
 
 export class OrtRunner {
+  /** Per model channel: the byte's weight and offset ((v * a + b - mean) / std), and which RGB byte it reads. */
   private readonly scale: Float32Array;
   private readonly offset: Float32Array;
+  private readonly source: Uint8Array;
 
   private constructor(
     private readonly manifest: ManifestParts,
     private readonly session: InferenceSession,
     private readonly ort: typeof import('onnxruntime-node'),
   ) {
-    // (v / 255 - mean) / std == v * scale + offset, per channel.
-    const { mean, std } = manifest.preprocessing;
-    this.scale = Float32Array.from(std, (s) => 1 / (255 * s));
-    this.offset = Float32Array.from(mean, (m, c) => -m / std[c]);
+    const { mean, std, scale, channels } = preprocessOf(manifest);
+    const { a, b } = SCALES[scale];
+    this.scale = Float32Array.from(std, (s) => a / s);
+    this.offset = Float32Array.from(mean, (m, c) => (b - m) / std[c]);
+    this.source = Uint8Array.from(channels === 'BGR' ? [2, 1, 0] : [0, 1, 2]);
   }
 
   /** Creates the session and runs one warm-up pass. */
@@ -44,8 +58,13 @@ export class OrtRunner {
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
     });
     const runner = new OrtRunner(manifest, session, ort);
-    const side = manifest.input.width;
-    await runner.run(new Uint8Array(side * side * 3), 1);
+    const { width, height } = manifest.input;
+    const scores = await runner.run(new Uint8Array(width * height * 3), 1);
+    if (scores.length !== manifest.classes) {
+      throw new Error(
+        `The model outputs ${scores.length} classes but its labels file has ${manifest.classes}; fix the manifest's labels or output.`,
+      );
+    }
     return runner;
   }
 
@@ -54,29 +73,37 @@ export class OrtRunner {
    * interleaved). Returns `count` probability rows laid end to end.
    */
   async run(pixels: Uint8Array, count: number): Promise<Float32Array> {
-    const { width, height, name } = this.manifest.input;
+    const { width, height, name, layout } = this.manifest.input;
     const plane = width * height;
     const data = new Float32Array(count * 3 * plane);
     for (let i = 0; i < count; i++)
       this.fill(pixels.subarray(i * 3 * plane, (i + 1) * 3 * plane), data, i * 3 * plane, plane);
-    const tensor = new this.ort.Tensor('float32', data, [count, 3, height, width]);
-    const outputs = await this.session.run({ [name]: tensor });
-    const logits = outputs[this.manifest.output.name].data as Float32Array;
-    if (this.manifest.output.kind === 'probabilities') return Float32Array.from(logits);
-    const classes = logits.length / count;
-    const probabilities = new Float32Array(logits.length);
+    const dims = layout === 'NHWC' ? [count, height, width, 3] : [count, 3, height, width];
+    const outputs = await this.session.run({ [name]: new this.ort.Tensor('float32', data, dims) });
+    const raw = outputs[this.manifest.output.name].data as Float32Array;
+    const kind = this.manifest.output.kind;
+    if (kind === 'probabilities') return Float32Array.from(raw);
+    if (kind === 'sigmoid') return Float32Array.from(raw, (x) => 1 / (1 + Math.exp(-x)));
+    const classes = raw.length / count;
+    const probabilities = new Float32Array(raw.length);
     for (let i = 0; i < count; i++)
-      softmaxInto(logits.subarray(i * classes, (i + 1) * classes), probabilities, i * classes);
+      softmaxInto(raw.subarray(i * classes, (i + 1) * classes), probabilities, i * classes);
     return probabilities;
   }
 
-  /** Interleaved RGB bytes to planar normalised floats (NCHW), written in place. */
+  /** One crop's interleaved RGB bytes to normalised floats in the model's layout and channel order. */
   private fill(pixels: Uint8Array, out: Float32Array, at: number, plane: number): void {
+    const nhwc = this.manifest.input.layout === 'NHWC';
     for (let c = 0; c < 3; c++) {
       const scale = this.scale[c];
       const offset = this.offset[c];
-      const base = at + c * plane;
-      for (let p = 0, src = c; p < plane; p++, src += 3) out[base + p] = pixels[src] * scale + offset;
+      const src = this.source[c];
+      if (nhwc) {
+        for (let p = 0; p < plane; p++) out[at + p * 3 + c] = pixels[p * 3 + src] * scale + offset;
+      } else {
+        const base = at + c * plane;
+        for (let p = 0, s = src; p < plane; p++, s += 3) out[base + p] = pixels[s] * scale + offset;
+      }
     }
   }
 }

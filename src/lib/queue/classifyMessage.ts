@@ -29,6 +29,8 @@ export interface BlobMessage {
   size?: number;
   /** Who holds the row's claim and may resume it at once (the event that handed the work over). */
   claimant?: string;
+  /** The model the work is waiting for, when intake knew it (the model gate holds only that model's work). */
+  model?: string;
   /** The watchdog of a last attempt: record the failure if the row is still not terminal. */
   check?: boolean;
   /** When the work was first seen, for `timings.queueMs`. */
@@ -47,6 +49,8 @@ export interface JobImagesMessage {
   jobId: string;
   container: string;
   images: JobImage[];
+  /** The job's model (default: the app's default model). */
+  model?: string;
   check?: boolean;
   /** When the listing queued them. */
   enqueuedAt: string;
@@ -76,7 +80,10 @@ export function parseClassifyMessage(raw: unknown): ClassifyMessage {
 
 function normalise(v: Loose): ClassifyMessage | undefined {
   const common =
-    typeof v.container === 'string' && typeof v.enqueuedAt === 'string' && optional(v.check, 'boolean');
+    typeof v.container === 'string' &&
+    typeof v.enqueuedAt === 'string' &&
+    optional(v.check, 'boolean') &&
+    optional(v.model, 'string');
   if (!common) return undefined;
   if (v.kind === 'job') {
     const images = Array.isArray(v.images) ? (v.images as Loose[]) : [];

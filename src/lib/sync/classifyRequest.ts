@@ -9,6 +9,7 @@ import type { HttpInput } from '../http/httpTypes';
 import { DEFAULT_TOP } from '../classify/classifier';
 import { badRequest } from '../errors';
 import { parseNumber } from '../numbers';
+import { parseModelId } from '../model/manifest';
 import { withTimeBefore, type ClassificationResult } from '../results/result';
 import type { Services } from '../services';
 import { displayName } from '../uploads/uploadRequest';
@@ -19,6 +20,8 @@ export interface SyncQuery {
   top: number;
   /** `source.name`: the sanitised `?name=`, else "upload". */
   name: string;
+  /** `?model=`: a manifest id (default: the app's default model). */
+  model?: string;
 }
 
 export interface ClassifyRequestOptions {
@@ -32,7 +35,11 @@ export function parseSyncQuery(query: URLSearchParams): SyncQuery {
   const rawTop = query.get('top');
   const top =
     rawTop === null ? DEFAULT_TOP : parseNumber(rawTop, 'top', { min: 1, max: MAX_TOP }, badRequest);
-  return { top, name: displayName(query.get('name') ?? '') || 'upload' };
+  return {
+    top,
+    name: displayName(query.get('name') ?? '') || 'upload',
+    model: parseModelId(query.get('model'), '"model"'),
+  };
 }
 
 /** Validates the query, reads the body within the byte limit, classifies. */
@@ -41,15 +48,16 @@ export async function classifyRequest(
   request: HttpInput,
   options: ClassifyRequestOptions = {},
 ): Promise<ClassificationResult> {
-  const query = parseSyncQuery(request.query);
-  const classifier = await services.models.classifier();
+  const { model, ...input } = parseSyncQuery(request.query);
+  services.models.manifest(model); // an unknown id is a 400 naming the known ones
+  const classifier = await services.models.classifier(model);
   const started = performance.now();
   const body = await readImageBody(request, { maxBytes: classifier.limits.maxBytes, ...options });
   const readMs = performance.now() - started;
   let queueMs = 0;
   const result = await services.syncSlots.run(() => {
     queueMs = performance.now() - started - readMs;
-    return classifier.classify(body.bytes, { ...query, contentType: body.contentType });
+    return classifier.classify(body.bytes, { ...input, contentType: body.contentType });
   });
   // Receiving the body is this route's "download", as reading the file is the CLI's.
   return withTimeBefore(result, { queueMs, downloadMs: readMs });

@@ -30,14 +30,16 @@ export async function createUpload(
   request: UploadRequest,
   options: CreateUploadOptions,
 ): Promise<UploadTicket> {
-  if (request.jobId) await checkUploadJob(services, request.jobId);
+  const job = request.jobId ? await checkUploadJob(services, request.jobId) : undefined;
+  // An unknown model is a 400 naming the known ones, before anything is written.
+  const manifest = services.models.manifest(request.model ?? job?.model);
   const id = newUploadId();
   const container = storageNames.uploadsContainer;
   const result = newResult({
     id,
     status: 'awaiting_upload',
     source: { name: request.fileName, bytes: request.size, contentType: request.contentType },
-    model: modelRef(services.models.manifest()),
+    model: modelRef(manifest),
     jobId: request.jobId,
   });
   await services.results.create(result, { container, name: id });

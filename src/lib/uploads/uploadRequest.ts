@@ -6,12 +6,15 @@ import { FORMAT_MIME } from '../decode/sniff';
 import type { DecodeLimits } from '../decode/limits';
 import { ClassifierError } from '../errors';
 import { isJobId } from '../jobs/job';
+import { parseModelId } from '../model/manifest';
 
 export interface UploadRequest {
   fileName: string;
   contentType: string;
   size: number;
   jobId?: string;
+  /** The model to classify with (default: the upload job's, else the app's default). */
+  model?: string;
 }
 
 const ACCEPTED_TYPES = new Set<string>(Object.values(FORMAT_MIME));
@@ -21,7 +24,7 @@ export function parseUploadRequest(body: unknown, limits: DecodeLimits): UploadR
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ClassifierError('bad_request', 'Send a JSON object: { "fileName", "contentType", "size" }.');
   }
-  const { fileName, contentType, size, jobId } = body as Record<string, unknown>;
+  const { fileName, contentType, size, jobId, model } = body as Record<string, unknown>;
   if (typeof fileName !== 'string') throw new ClassifierError('bad_request', '"fileName" must be a string.');
   if (typeof contentType !== 'string')
     throw new ClassifierError('bad_request', '"contentType" must be a string.');
@@ -51,7 +54,7 @@ export function parseUploadRequest(body: unknown, limits: DecodeLimits): UploadR
       `Expected at most ${limits.maxBytes} bytes but "size" is ${size}; send a smaller image.`,
     );
   }
-  return { fileName: name, contentType: type, size, jobId };
+  return { fileName: name, contentType: type, size, jobId, model: parseModelId(model) };
 }
 
 /**

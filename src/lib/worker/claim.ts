@@ -98,7 +98,7 @@ export function newBlobResult(services: Services, work: BlobWork): Classificatio
     id: work.id,
     status: 'queued',
     source: { name: work.blob.name, contentType: work.contentType },
-    model: modelRef(services.models.manifest()),
+    model: modelRef(services.models.manifest(work.model)),
     createdAt: work.since,
     jobId: work.jobId,
   });

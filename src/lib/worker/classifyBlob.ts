@@ -13,6 +13,8 @@ import { toClassifierError } from '../errors';
 import { asFailed, withTimeBefore, type ClassificationResult } from '../results/result';
 import type { BlobRef } from '../results/resultStore';
 import type { Services } from '../services';
+import { ModelUnavailableError } from '../classify/models';
+import { parseModelId } from '../model/manifest';
 import { downloadImage, type DownloadedImage } from './downloadImage';
 
 export interface ClassifyBlobOptions {
@@ -23,6 +25,8 @@ export interface ClassifyBlobOptions {
   reuse: boolean;
   /** Milliseconds the work waited before this attempt, for `timings.queueMs`. */
   queueMs: number;
+  /** The model asked for (an upload's, a job's); else the blob's `model` metadata decides, else the default. */
+  model?: string;
 }
 
 export interface ClassifiedBlob {
@@ -41,6 +45,7 @@ export async function classifyBlob(
 ): Promise<ClassifiedBlob | 'superseded'> {
   const started = performance.now();
   let image: DownloadedImage | undefined;
+  let model: string;
   try {
     const read = await downloadImage(services.storage, blob, {
       limits: options.limits,
@@ -49,6 +54,9 @@ export async function classifyBlob(
     if (read === 'superseded') return 'superseded';
     image = read;
     checkBytes(image.bytes.subarray(0, 64), image.bytes.length, options.limits);
+    // An unknown model is the writer's mistake (bad_request): the image fails, no retry helps.
+    const asked = options.model ?? parseModelId(image.model, 'The blob\'s "model" metadata');
+    model = services.models.manifest(asked).id;
   } catch (err) {
     const error = toClassifierError(err);
     if (error.retryable) throw error;
@@ -58,7 +66,9 @@ export async function classifyBlob(
     return { result: withTimeBefore(failed, { queueMs: options.queueMs, downloadMs }), etag: image?.etag };
   }
   const before = { queueMs: options.queueMs, downloadMs: performance.now() - started };
-  const classifier = await services.models.classifier();
+  const classifier = await services.models.classifier(model).catch((err: unknown) => {
+    throw new ModelUnavailableError(model, err);
+  });
   // Hashed once: the content-index lookup and the result's source.sha256 share it.
   const sha256 = sha256Of(image.bytes);
   const reused = options.reuse

@@ -22,6 +22,8 @@ export interface DownloadedImage {
   bytes: Buffer;
   /** The version read, without quotes. */
   etag?: string;
+  /** The blob's `model` metadata (x-ms-meta-model): the model its writer asked for. */
+  model?: string;
 }
 
 export async function downloadImage(
@@ -55,5 +57,9 @@ export async function downloadImage(
   }
   const chunks: Buffer[] = [];
   for await (const chunk of body ?? []) chunks.push(chunk as Buffer);
-  return { bytes: Buffer.concat(chunks), etag: response.etag && bareEtag(response.etag) };
+  return {
+    bytes: Buffer.concat(chunks),
+    etag: response.etag && bareEtag(response.etag),
+    model: response.metadata?.model,
+  };
 }

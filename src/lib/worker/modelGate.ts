@@ -27,13 +27,13 @@ export class ModelGate {
 
   async admit(message: ClassifyMessage, options: ModelGateOptions = {}): Promise<GateOutcome> {
     const { models, storage } = this.deps;
-    if (await models.ready()) return 'ready';
+    if (await models.ready(message.model)) return 'ready';
     const delaySeconds = options.delaySeconds ?? waitSecondsFromEnv();
     await enqueueClassify(storage, message, { delaySeconds });
     this.heldSinceLog++;
     if (Date.now() - this.lastLogAt >= (options.logIntervalMs ?? 60_000)) {
       options.log?.(
-        `model unavailable, ${this.heldSinceLog} message(s) held for ${delaySeconds} s (not counted as attempts): ${models.lastFailure}`,
+        `model unavailable, ${this.heldSinceLog} message(s) held for ${delaySeconds} s (not counted as attempts): ${models.lastFailure(message.model)}`,
       );
       this.lastLogAt = Date.now();
       this.heldSinceLog = 0;

@@ -57,6 +57,8 @@ export async function processBlob(
     ifMatch: work.blob.etag,
     reuse,
     queueMs: queueMsSince(work.since),
+    // An upload's model was chosen when its URL was handed out; a drop-folder blob's by its metadata.
+    model: upload ? claim.result.model.id : undefined,
   });
   if (done === 'superseded') return { outcome: 'superseded' };
   const { result } = done;

@@ -31,6 +31,7 @@ export async function processJobImage(
     limits: options.limits,
     reuse: true,
     queueMs: queueMsSince(work.since),
+    model: work.model,
   });
   if (done === 'superseded') throw new Error('A job image is read without ifMatch; it cannot be superseded.');
   const { result } = done;

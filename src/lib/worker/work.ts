@@ -17,6 +17,8 @@ export interface BlobWork {
   contentType?: string;
   /** The bulk job the image was listed by. */
   jobId?: string;
+  /** The model asked for (a job's); else the blob's `model` metadata, else the default. */
+  model?: string;
   /** When the work was first seen (event time, or when the job listed it), for `timings.queueMs`. */
   since: string;
 }
@@ -64,6 +66,7 @@ export function jobImageWork(message: JobImagesMessage, image: JobImage): BlobWo
     id: image.resultId,
     blob: { container: message.container, name: image.blob, etag: image.etag },
     jobId: message.jobId,
+    model: message.model,
     since: message.enqueuedAt,
   };
 }

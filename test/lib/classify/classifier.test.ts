@@ -1,3 +1,4 @@
+import { preprocessOf } from '../../../src/lib/model/manifest';
 import { Classifier } from '../../../src/lib/classify/classifier';
 import { InferenceBatcher } from '../../../src/lib/classify/inferenceBatcher';
 import { decodeImage } from '../../../src/lib/decode/decodeImage';
@@ -86,8 +87,8 @@ describe('Classifier.classify', () => {
 
 describe('InferenceBatcher', () => {
   it('puts concurrent crops into shared runs without changing results', async () => {
-    const { preprocessing } = classifier.session.manifest;
-    const crop = (await decodeImage(await img.catAs('png'), { limits: classifier.limits, ...preprocessing }))
+    const geometry = preprocessOf(classifier.session.manifest);
+    const crop = (await decodeImage(await img.catAs('png'), { limits: classifier.limits, ...geometry }))
       .pixels;
     const batcher = new InferenceBatcher(classifier.session, { maxBatchSize: 4 });
     const outcomes = await Promise.all(Array.from({ length: 9 }, () => batcher.infer(crop)));

@@ -4,7 +4,13 @@ import { DEFAULT_LIMITS } from '../../../src/lib/decode/limits';
 import { ClassifierError } from '../../../src/lib/errors';
 import * as img from '../../support/images';
 
-const options: DecodeOptions = { limits: DEFAULT_LIMITS, resizeShorterSide: 256, centerCrop: 224 };
+const options: DecodeOptions = {
+  limits: DEFAULT_LIMITS,
+  resize: 'crop',
+  width: 224,
+  height: 224,
+  resizeShorterSide: 256,
+};
 
 async function codeOf(bytes: Buffer, opts: DecodeOptions = options): Promise<string> {
   try {

@@ -11,7 +11,7 @@ import { claimBlob } from '../../../src/lib/worker/claim';
 import { blobCreatedEvent } from '../../support/events';
 import { HAND, resultJson, version, work, workOptions } from '../../support/handBlobs';
 import * as img from '../../support/images';
-import { servicesWithoutModel, useServices } from '../../support/services';
+import { missingModelDir, servicesFor, servicesWithoutModel, useServices } from '../../support/services';
 
 const env = useServices();
 const blobs = () => env.services.storage.blobs;
@@ -83,4 +83,27 @@ it('hands the work to the queue while the model cannot load, recording the versi
   const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
   const texts = receivedMessageItems.map((m) => JSON.stringify(decodeQueueMessage(m.messageText)));
   expect(texts.some((t) => t.includes(name))).toBe(true);
+});
+
+it('hands a blob whose metadata names a model that cannot load to the queue, naming that model', async () => {
+  const dir = missingModelDir();
+  const services = servicesFor(env.connectionString, {
+    models: { manifestDirs: [dir] },
+  });
+  const name = `wants-missing-${Date.now()}.png`;
+  const container = blobs().getContainerClient(HAND);
+  await container
+    .getBlockBlobClient(name)
+    .uploadData(img.photo(img.CAT), { metadata: { model: 'mean-missing' } });
+  const props = await container.getBlockBlobClient(name).getProperties();
+  const event = blobCreatedEvent({ container: HAND, name, etag: props.etag!, size: props.contentLength! });
+  const queue = env.services.storage.queues.getQueueClient('classify');
+  await queue.clearMessages();
+  expect((await acceptBlob(services, toBlobCreated(event, HAND)!, workOptions())).outcome).toBe('handed_off');
+  const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+  const messages = receivedMessageItems.map(
+    (m) => decodeQueueMessage(m.messageText) as { blob: string; model?: string },
+  );
+  expect(messages.find((m) => m.blob === name)).toMatchObject({ model: 'mean-missing' });
+  await services.models.close();
 });

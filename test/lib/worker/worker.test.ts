@@ -13,7 +13,7 @@ import { processBlob } from '../../../src/lib/worker/processBlob';
 import { processMessage } from '../../../src/lib/worker/processMessage';
 import { HAND, resultJson, version, work, workOptions } from '../../support/handBlobs';
 import * as img from '../../support/images';
-import { servicesWithoutModel, useServices } from '../../support/services';
+import { missingModelDir, servicesFor, servicesWithoutModel, useServices } from '../../support/services';
 
 const env = useServices();
 const blobs = () => env.services.storage.blobs;
@@ -139,4 +139,22 @@ it('holds a message as a delayed copy while its model cannot load, and lets it t
   expect(decodeQueueMessage(copy.messageText)).toEqual(message);
   // The gate of a Services whose model loads is not held by the other's.
   expect(await env.services.modelGate.admit(message)).toBe('ready');
+});
+
+it('holds only the messages of the model that cannot load', async () => {
+  const dir = missingModelDir();
+  const services = servicesFor(env.connectionString, {
+    models: { manifestDirs: [dir] },
+  });
+  const message = (model?: string): JobImagesMessage => ({
+    kind: 'job',
+    jobId: newJobId(),
+    container: HAND,
+    images: [{ resultId: 'b-per-model', blob: 'x.png' }],
+    model,
+    enqueuedAt: new Date().toISOString(),
+  });
+  expect(await services.modelGate.admit(message('mean-missing'), { delaySeconds: 1 })).toBe('held');
+  expect(await services.modelGate.admit(message())).toBe('ready');
+  await services.models.close();
 });
