@@ -11,7 +11,7 @@ import { Classifier } from '../../src/lib/classify/classifier';
 import { classifyPipeline } from '../../src/lib/classify/pipeline';
 import { decodeImage } from '../../src/lib/decode/decodeImage';
 import { DEFAULT_LIMITS } from '../../src/lib/decode/limits';
-import { loadManifest } from '../../src/lib/model/manifest';
+import { loadManifest, preprocessOf } from '../../src/lib/model/manifest';
 import { ModelSession } from '../../src/lib/model/modelSession';
 import { photoFiles } from '../dataset';
 import { report, type ModeReport } from '../stats';
@@ -23,10 +23,10 @@ async function decodeAndInfer(
   session: ModelSession,
   file: string,
 ): Promise<{ decodeMs: number; inferMs: number }> {
-  const { preprocessing } = session.manifest;
+  const crop = preprocessOf(session.manifest);
   const bytes = await readFile(file);
   const t0 = performance.now();
-  const { pixels } = await decodeImage(bytes, { limits: DEFAULT_LIMITS, ...preprocessing });
+  const { pixels } = await decodeImage(bytes, { limits: DEFAULT_LIMITS, ...crop });
   const t1 = performance.now();
   await session.run([pixels]);
   return { decodeMs: t1 - t0, inferMs: performance.now() - t1 };

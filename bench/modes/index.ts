@@ -4,6 +4,7 @@ import { batchingMode } from './batching';
 import { naiveMode, pipelineMode, seedMode } from './classifierModes';
 import { coldStartMode, hostColdStartMode } from './coldStart';
 import { jobsMode } from './jobs';
+import { modelsBudgetMode, modelsMode } from './models';
 import { queueLatencyMode, queuePathMode } from './queuePath';
 import { storageRequestsMode } from './storageRequests';
 import { syncClassifyMode } from './syncClassify';
@@ -20,4 +21,6 @@ export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   syncClassify: syncClassifyMode,
   jobs: jobsMode,
   requests: storageRequestsMode,
+  models: modelsMode,
+  modelsBudget: modelsBudgetMode,
 };
