@@ -14,7 +14,7 @@ import type { ClassificationResult } from '../../src/lib/results/result';
 import { DEFAULT_MODEL_ID } from '../../src/lib/model/manifest';
 import { requestUpload, terminalResult } from '../support/api';
 import * as img from '../support/images';
-import { writeTestModel } from '../support/onnxModels';
+import { writeTestModel } from '../../tools/testModels';
 import { MODEL_CACHE_DIR, useLocalStack } from '../support/stack';
 import { jobEnded, jobResults, parseJsonl, postJob, startJob } from '../jobs/jobApi';
 

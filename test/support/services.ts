@@ -15,7 +15,7 @@ import { createServices, type Services, type ServicesOptions } from '../../src/l
 import { createStorageClients } from '../../src/lib/storage/clients';
 import { ensureStorage } from '../../src/lib/storage/ensureStorage';
 import { useAzurite } from './azurite';
-import { writeTestModel } from './onnxModels';
+import { writeTestModel } from '../../tools/testModels';
 
 export interface ServicesEnv {
   /** Valid inside tests (after beforeAll). */

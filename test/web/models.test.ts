@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import * as img from '../support/images';
-import { writeTestModel } from '../support/onnxModels';
+import { writeTestModel } from '../../tools/testModels';
 import { useLocalStack } from '../support/stack';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

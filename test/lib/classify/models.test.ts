@@ -1,5 +1,5 @@
 /**
- * Models chosen per request, with real ONNX models built in the test (test/support/onnxModels.ts:
+ * Models chosen per request, with real ONNX models built in the test (tools/testModels.ts:
  * each outputs the mean of every input channel, one label per channel in the model's order).
  * Every manifest variant gives the label and the exact scores the pixels imply; two models
  * answer interleaved requests in one process; loaded models stay within the memory budget,
@@ -12,7 +12,7 @@ import { Models } from '../../../src/lib/classify/models';
 import { ClassifierError } from '../../../src/lib/errors';
 import { DEFAULT_MODEL_ID } from '../../../src/lib/model/manifest';
 import * as img from '../../support/images';
-import { writeTestModel, type TestModelSpec } from '../../support/onnxModels';
+import { writeTestModel, type TestModelSpec } from '../../../tools/testModels';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'test-models-'));
 const opened: Models[] = [];

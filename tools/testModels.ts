@@ -1,9 +1,11 @@
 /**
- * Small real ONNX models, built in the test (onnx-proto encodes the protobuf), that compute
- * something checkable from the pixels: the mean of each input channel over the image, as the
- * model's output. Three labels, one per channel in the model's own channel order, so a manifest
- * that gets channel order, layout, scale, mean/std or resize wrong gives a wrong, or a wrongly
- * scored, answer. Each is written with its manifest and labels into a folder, as a user adds a model.
+ * Small real ONNX models, built here (onnx-proto encodes the protobuf), that compute something
+ * checkable from the pixels: the mean of each input channel over the image, as the model's
+ * output. Three labels, one per channel in the model's own channel order, so a manifest that
+ * gets channel order, layout, scale, mean/std or resize wrong gives a wrong, or a wrongly
+ * scored, answer. Each is written with its manifest and labels into a folder, as a user adds a
+ * model. The tests build theirs with writeTestModel; `npm run example-models [dir]` writes a
+ * set to try the CLI and the app with (CLASSIFIER_MODELS_DIR=example-models).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -77,7 +79,7 @@ export function writeTestModel(dir: string, spec: TestModelSpec): string {
   );
   const manifest = {
     id: spec.id,
-    description: `Test model: mean of each ${spec.channels} channel (${spec.layout}, ${spec.output})`,
+    description: `Mean of each ${spec.channels} channel (${spec.layout}, ${spec.output}): a test model`,
     file,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     url: `http://127.0.0.1:9/${file}`,
@@ -89,4 +91,33 @@ export function writeTestModel(dir: string, spec: TestModelSpec): string {
   const manifestPath = path.join(dir, `${spec.id}.json`);
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   return manifestPath;
+}
+
+/** The example set: one model per input style a real export has. */
+export const EXAMPLE_MODELS: TestModelSpec[] = [
+  { id: 'mean-rgb', layout: 'NCHW', channels: 'RGB', output: 'logits' },
+  {
+    id: 'mean-bgr-nhwc',
+    layout: 'NHWC',
+    channels: 'BGR',
+    output: 'probabilities',
+    preprocessing: { scale: '0-255', resize: 'squash' },
+  },
+  {
+    id: 'mean-sigmoid',
+    layout: 'NCHW',
+    channels: 'RGB',
+    output: 'sigmoid',
+    preprocessing: { scale: '-1-1' },
+    labelsAs: 'txt',
+  },
+];
+
+if (require.main === module) {
+  const dir = path.resolve(process.argv[2] ?? 'example-models');
+  for (const spec of EXAMPLE_MODELS) writeTestModel(dir, spec);
+  process.stdout.write(
+    `Wrote ${EXAMPLE_MODELS.map((m) => m.id).join(', ')} to ${dir}.\n` +
+      `Try: CLASSIFIER_MODELS_DIR=${path.relative(process.cwd(), dir) || '.'} npx classify models\n`,
+  );
 }
