@@ -8,6 +8,12 @@ import { services } from './services';
  * reports it and the queue keeps messages until the model loads. (App-start hooks get no
  * invocation logger, so this logs to the console, which the host collects.)
  */
+// HTTP streaming: request bodies reach the handlers as they arrive and response bodies leave as
+// they are produced (a job's export of any size, at constant memory), instead of the host
+// collecting each whole in memory. Needs host 4.28+ (Core Tools 4.0.5530+); npm start's local
+// host forwards requests to the library's proxy the way the host does.
+app.setup({ enableHttpStream: true });
+
 app.hook.appStart(async () => {
   const started = performance.now();
   const { storage: clients, models } = services();

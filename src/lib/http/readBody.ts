@@ -1,7 +1,10 @@
 /**
  * Reads a request body into one Buffer without ever holding more than the limit: the declared
- * Content-Length is checked before reading, then the stream is read chunk by chunk and cancelled
- * as soon as it passes the limit, since a client may omit the length or send more than it said.
+ * Content-Length is checked before reading, then the stream is read chunk by chunk, since a
+ * client may omit the length or send more than it said. Past the limit the rest is read and
+ * dropped (never kept) before the 413: with HTTP streaming the body comes over the host's
+ * connection to the worker, and a body abandoned half read, or cancelled, leaves that pooled
+ * connection unusable or loses the answer (the host caps what a client may send in all).
  */
 import { ClassifierError } from '../errors';
 import type { HttpInput } from './httpTypes';
@@ -33,7 +36,7 @@ export async function readBody(
       if (done || !value) break;
       received += value.byteLength;
       if (received > maxBytes) {
-        cancel();
+        for (let rest = await reader.read(); !rest.done; rest = await reader.read());
         throw tooLarge(what, maxBytes, 'more was sent');
       }
       chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));

@@ -87,7 +87,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const appRoot = options.appRoot ?? process.cwd();
   const logger = createHostLogger({ level: options.logLevel, write: options.log });
   const config = await readHostConfig(appRoot);
-  const registry = await loadApp({ appRoot, logger });
+  const { registry, capabilities } = await loadApp({ appRoot, logger });
   const bound: BoundFunction[] = [...registry.functions.values()]
     .filter((fn) => !config.functions || config.functions.includes(fn.metadata.name))
     .filter((fn) => !/^(true|1)$/i.test(process.env[`AzureWebJobs.${fn.metadata.name}.Disabled`] ?? ''))
@@ -122,8 +122,11 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       logger,
       inflight,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
+      httpUri: capabilities.HttpUri,
     }),
   );
+  if (capabilities.HttpUri)
+    logger.info(`HTTP streaming on: requests are forwarded to ${capabilities.HttpUri}`);
   // Loopback unless told: the local host checks no function keys, so on a network interface
   // the jobs and admin routes of whatever account AzureWebJobsStorage names would be open.
   const address = options.address ?? (process.env.LOCAL_HOST_ADDRESS || '127.0.0.1');

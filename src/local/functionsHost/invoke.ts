@@ -100,6 +100,8 @@ export function formatTimeSpan(ms: number): string {
 export interface InvokeOptions {
   /** host.json functionTimeout: past it the invocation fails, as the host fails it. */
   timeoutMs?: number;
+  /** The invocation id, when the caller needs it first (HTTP streaming forwards the request with it). */
+  invocationId?: string;
 }
 
 /**
@@ -127,7 +129,7 @@ export async function invokeFunction(
   logger: HostLogger,
   options: InvokeOptions = {},
 ): Promise<InvocationOutcome> {
-  const invocationId = randomUUID();
+  const invocationId = options.invocationId ?? randomUUID();
   const name = fn.metadata.name;
   const coreCtx: CoreInvocationContext = {
     invocationId,

@@ -10,7 +10,13 @@
 import { readFile } from 'fs/promises';
 import globby from 'globby';
 import * as path from 'path';
-import { executeHooks, loadIntoRegistry, realModule, type CoreRegistry } from './functionsCore';
+import {
+  executeHooks,
+  getProgrammingModel,
+  loadIntoRegistry,
+  realModule,
+  type CoreRegistry,
+} from './functionsCore';
 import type { HostLogger } from './log';
 
 export interface LoadAppOptions {
@@ -18,8 +24,34 @@ export interface LoadAppOptions {
   logger: HostLogger;
 }
 
-/** Loads the entry files into a fresh registry and runs the app's `appStart` hooks. */
-export async function loadApp({ appRoot, logger }: LoadAppOptions): Promise<CoreRegistry> {
+/**
+ * What the Node worker tells the host it can do before asking the programming model
+ * (azure-functions-nodejs-worker `src/eventHandlers/getWorkerCapabilities.ts`).
+ */
+const WORKER_CAPABILITIES: Record<string, string> = {
+  RawHttpBodyBytes: 'true',
+  RpcHttpTriggerMetadataRemoved: 'true',
+  RpcHttpBodyOnly: 'true',
+  IgnoreEmptyValuedRpcHttpHeaders: 'true',
+  UseNullableValueDictionaryForHttp: 'true',
+  WorkerStatus: 'true',
+  TypedDataCollection: 'true',
+  HandlesWorkerTerminateMessage: 'true',
+};
+
+export interface LoadedApp {
+  registry: CoreRegistry;
+  /** The worker's capabilities as the programming model extended them (`HttpUri` when HTTP streaming is on). */
+  capabilities: Record<string, string>;
+}
+
+/**
+ * Loads the entry files into a fresh registry, runs the app's `appStart` hooks, then asks the
+ * programming model for its capabilities, in the worker's order (WorkerInitHandler: startApp,
+ * then getWorkerCapabilities). The library locks `app.setup` there and, with HTTP streaming
+ * on, starts the proxy server the host forwards HTTP requests to.
+ */
+export async function loadApp({ appRoot, logger }: LoadAppOptions): Promise<LoadedApp> {
   const packageJson = JSON.parse(await readFile(path.join(appRoot, 'package.json'), 'utf8')) as {
     main?: unknown;
   };
@@ -46,5 +78,9 @@ export async function loadApp({ appRoot, logger }: LoadAppOptions): Promise<Core
     appHookData: registry.appHookData,
     functionAppDirectory: appRoot,
   });
-  return registry;
+  const model = getProgrammingModel();
+  const capabilities = model.getCapabilities
+    ? await model.getCapabilities({ ...WORKER_CAPABILITIES })
+    : { ...WORKER_CAPABILITIES };
+  return { registry, capabilities };
 }
