@@ -23,14 +23,22 @@ export interface TestModelSpec {
   preprocessing?: Record<string, unknown>;
   /** Write the labels as a text file (one per line) instead of JSON. */
   labelsAs?: 'json' | 'txt';
+  /** A fixed batch dimension (torch.onnx.export without dynamic_axes gives 1); default free. */
+  batch?: number;
 }
 
 /** The model's bytes: output[n, c] = mean over the image of input channel c. */
-export function channelMeanModel(layout: 'NCHW' | 'NHWC', width: number, height: number): Buffer {
+export function channelMeanModel(
+  layout: 'NCHW' | 'NHWC',
+  width: number,
+  height: number,
+  batch?: number,
+): Buffer {
+  const n = batch === undefined ? { dimParam: 'N' } : { dimValue: batch };
   const dims =
     layout === 'NCHW'
-      ? [{ dimParam: 'N' }, { dimValue: 3 }, { dimValue: height }, { dimValue: width }]
-      : [{ dimParam: 'N' }, { dimValue: height }, { dimValue: width }, { dimValue: 3 }];
+      ? [n, { dimValue: 3 }, { dimValue: height }, { dimValue: width }]
+      : [n, { dimValue: height }, { dimValue: width }, { dimValue: 3 }];
   const tensor = (name: string, dim: onnx.TensorShapeProto.IDimension[]): onnx.IValueInfoProto => ({
     name,
     type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } } },
@@ -57,7 +65,7 @@ export function channelMeanModel(layout: 'NCHW' | 'NHWC', width: number, height:
         },
       ],
       input: [tensor('pixels', dims)],
-      output: [tensor('scores', [{ dimParam: 'N' }, { dimValue: 3 }])],
+      output: [tensor('scores', [n, { dimValue: 3 }])],
     },
   });
   return Buffer.from(onnx.ModelProto.encode(model).finish());
@@ -68,7 +76,7 @@ export function writeTestModel(dir: string, spec: TestModelSpec): string {
   mkdirSync(dir, { recursive: true });
   const width = spec.width ?? 32;
   const height = spec.height ?? 32;
-  const bytes = channelMeanModel(spec.layout, width, height);
+  const bytes = channelMeanModel(spec.layout, width, height, spec.batch);
   const file = `${spec.id}.onnx`;
   writeFileSync(path.join(dir, file), bytes);
   const labels = spec.channels === 'RGB' ? ['red', 'green', 'blue'] : ['blue', 'green', 'red'];

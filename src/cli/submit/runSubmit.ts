@@ -52,7 +52,7 @@ export interface SubmitSummary {
 
 export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const state = await loadState(options.stateFile, options.api);
+  const state = await loadState(options.stateFile, options.api, options.model);
   await collectEarlierJobs(options, state);
   // Files that fail here name the model asked for (its sha256 is the app's to know).
   const model = options.model ? { id: options.model, sha256: '' } : modelRef(loadManifest());

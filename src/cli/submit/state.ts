@@ -11,6 +11,8 @@ import type { ClassificationResult } from '../../lib/results/result';
 export interface SubmitState {
   version: 1;
   api: string;
+  /** The model asked for (undefined: the app's default); a run with another model starts afresh. */
+  model?: string;
   /** Jobs whose results may still be collected. */
   jobs: string[];
   /** The latest job, which names the default output file. */
@@ -21,14 +23,14 @@ export interface SubmitState {
   done: Record<string, ClassificationResult>;
 }
 
-export async function loadState(file: string, api: string): Promise<SubmitState> {
+export async function loadState(file: string, api: string, model?: string): Promise<SubmitState> {
   try {
     const state = JSON.parse(await readFile(file, 'utf8')) as SubmitState;
-    if (state.version === 1 && state.api === api) return state;
+    if (state.version === 1 && state.api === api && state.model === model) return state;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  return { version: 1, api, jobs: [], uploads: {}, done: {} };
+  return { version: 1, api, model, jobs: [], uploads: {}, done: {} };
 }
 
 export async function saveState(file: string, state: SubmitState): Promise<void> {

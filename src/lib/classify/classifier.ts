@@ -14,7 +14,7 @@ import { limitsFromEnv, type DecodeLimits } from '../decode/limits';
 import { FORMAT_MIME } from '../decode/sniff';
 import { intFromEnv } from '../env';
 import { toClassifierError } from '../errors';
-import { loadManifest, preprocessOf } from '../model/manifest';
+import { loadManifest, preprocessOf, type LoadedManifest } from '../model/manifest';
 import { ModelSession, type ModelSessionOptions } from '../model/modelSession';
 import { newResult, roundMs, topK, type ClassificationResult } from '../results/result';
 import { InferenceBatcher, type InferenceBatcherOptions } from './inferenceBatcher';
@@ -23,6 +23,8 @@ import { Semaphore } from '../concurrency';
 export interface ClassifierOptions extends ModelSessionOptions, InferenceBatcherOptions {
   /** Manifest id or path (default: CLASSIFIER_MODEL or mobilenetv2-12-int8). */
   model?: string;
+  /** The manifest already loaded (Models passes its own, so the session answers for exactly it). */
+  manifest?: LoadedManifest;
   limits?: DecodeLimits;
   /** Decodes running at once (default: cores + 1, so a core never idles while a decode is between its JS and libvips steps). */
   decodeConcurrency?: number;
@@ -70,6 +72,7 @@ export class Classifier {
     const decides = {
       model: session.sha256,
       input: manifest.input,
+      output: manifest.output,
       preprocessing: manifest.preprocessing,
       labels: manifest.labelNames,
       top: DEFAULT_TOP,
@@ -89,7 +92,7 @@ export class Classifier {
   }
 
   static async create(options: ClassifierOptions = {}): Promise<Classifier> {
-    const manifest = loadManifest(options.model);
+    const manifest = options.manifest ?? loadManifest(options.model);
     return new Classifier(await ModelSession.create(manifest, options), options);
   }
 

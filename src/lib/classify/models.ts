@@ -98,6 +98,16 @@ export class Models {
     return this.entry(id).manifest;
   }
 
+  /** Whether `id` names an installed model (looked up on disk again at most every RESCAN_MS). */
+  has(id: string): boolean {
+    try {
+      this.entry(id);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The default model's id. */
   get defaultId(): string {
     return this.defaultManifest().id;
@@ -129,6 +139,9 @@ export class Models {
       entry.loaded.lastUsed = performance.now();
       return Promise.resolve(entry.loaded.classifier);
     }
+    // Just failed: the same answer without another try (a load hashes the file or downloads it).
+    if (!entry.loading && Date.now() - entry.failedAt <= RECHECK_MS)
+      return Promise.reject(new ClassifierError('internal_error', entry.failure, { retryable: true }));
     entry.loading ??= this.load(entry).finally(() => (entry.loading = undefined));
     return entry.loading;
   }
@@ -166,8 +179,9 @@ export class Models {
 
   /** Closes every loaded model (tests and tools). */
   async close(): Promise<void> {
-    const closing = [...this.entries.values()].map((e) => this.evict(e));
-    await Promise.all(closing);
+    // A load still under way would leave its session (and thread) behind.
+    await Promise.allSettled([...this.entries.values()].map((e) => e.loading));
+    await Promise.all([...this.entries.values()].map((e) => this.evict(e)));
   }
 
   private entry(id: string | undefined): Entry {
@@ -209,7 +223,7 @@ export class Models {
     try {
       classifier = await Classifier.create({
         ...this.options.classifier,
-        model: entry.manifest.manifestPath,
+        manifest: entry.manifest,
       });
     } catch (err) {
       entry.failedAt = Date.now();
@@ -234,7 +248,8 @@ export class Models {
     for (const entry of loaded) {
       if (total <= this.budget) break;
       total -= entry.loaded!.bytes;
-      void this.evict(entry);
+      // Closing waits for its images in flight; a failure to end its thread changes nothing here.
+      this.evict(entry).catch(() => undefined);
     }
   }
 

@@ -61,6 +61,8 @@ export interface Preprocess {
 }
 
 export const DEFAULT_MODEL_ID = 'mobilenetv2-12-int8';
+/** What a model id may be: it travels in URLs, JSON, blob metadata and table row keys. */
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function preprocessOf(m: Pick<ModelManifest, 'input' | 'preprocessing'>): Preprocess {
   const p = m.preprocessing ?? {};
@@ -166,6 +168,8 @@ function checkManifest(m: ModelManifest, where: string): void {
     if (typeof m[key] !== 'string' || m[key] === '') problems.push(`"${key}" must be a non-empty string`);
   }
   if (!/^[0-9a-f]{64}$/.test(m.sha256 ?? '')) problems.push('"sha256" must be 64 lowercase hex digits');
+  if (typeof m.id === 'string' && !MODEL_ID.test(m.id))
+    problems.push('"id" must be letters, digits, ".", "_" and "-" (at most 100), as requests name it');
   const input = m.input;
   if (!input?.name || !['NCHW', 'NHWC'].includes(input.layout))
     problems.push('"input" needs a name and layout "NCHW" or "NHWC"');
@@ -211,7 +215,7 @@ function checkManifest(m: ModelManifest, where: string): void {
  */
 export function parseModelId(value: unknown, what = '"model"'): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(value))
+  if (typeof value !== 'string' || !MODEL_ID.test(value))
     throw new ClassifierError(
       'bad_request',
       `${what} must be a model id (letters, digits, ".", "_" and "-"; GET /api/models lists them), got ${JSON.stringify(value)?.slice(0, 60)}.`,

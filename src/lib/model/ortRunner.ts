@@ -31,6 +31,11 @@ export class OrtRunner {
   private readonly scale: Float32Array;
   private readonly offset: Float32Array;
   private readonly source: Uint8Array;
+  /**
+   * The model takes one image per call (exported with a fixed batch dimension of 1, as
+   * torch.onnx.export does without dynamic_axes): a batch is then run one image at a time.
+   */
+  private oneAtATime = false;
 
   private constructor(
     private readonly manifest: ManifestParts,
@@ -59,7 +64,10 @@ export class OrtRunner {
     });
     const runner = new OrtRunner(manifest, session, ort);
     const { width, height } = manifest.input;
-    const scores = await runner.run(new Uint8Array(width * height * 3), 1);
+    const crop = width * height * 3;
+    // Warm up with two images: a model whose batch dimension is fixed at 1 refuses them.
+    await runner.run(new Uint8Array(crop * 2), 2).catch(() => (runner.oneAtATime = true));
+    const scores = await runner.run(new Uint8Array(crop), 1);
     if (scores.length !== manifest.classes) {
       throw new Error(
         `The model outputs ${scores.length} classes but its labels file has ${manifest.classes}; fix the manifest's labels or output.`,
@@ -73,6 +81,19 @@ export class OrtRunner {
    * interleaved). Returns `count` probability rows laid end to end.
    */
   async run(pixels: Uint8Array, count: number): Promise<Float32Array> {
+    if (this.oneAtATime && count > 1) {
+      const crop = pixels.length / count;
+      const rows: Float32Array[] = [];
+      for (let i = 0; i < count; i++)
+        rows.push(await this.runBatch(pixels.subarray(i * crop, (i + 1) * crop), 1));
+      const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+      rows.reduce((at, r) => (out.set(r, at), at + r.length), 0);
+      return out;
+    }
+    return this.runBatch(pixels, count);
+  }
+
+  private async runBatch(pixels: Uint8Array, count: number): Promise<Float32Array> {
     const { width, height, name, layout } = this.manifest.input;
     const plane = width * height;
     const data = new Float32Array(count * 3 * plane);

@@ -92,13 +92,20 @@ export function isSameVersion(record: ResultRecord, work: BlobWork): boolean {
   return theirs !== undefined && mine !== undefined && bareEtag(theirs) === bareEtag(mine);
 }
 
+/** The `model` of a result not classified yet; an id no manifest has keeps its name (the classification then fails it). */
+function modelOf(services: Services, id: string | undefined): ClassificationResult['model'] {
+  return id === undefined || services.models.has(id)
+    ? modelRef(services.models.manifest(id))
+    : { id, sha256: '' };
+}
+
 /** A fresh result for a blob never seen before. */
 export function newBlobResult(services: Services, work: BlobWork): ClassificationResult {
   return newResult({
     id: work.id,
     status: 'queued',
     source: { name: work.blob.name, contentType: work.contentType },
-    model: modelRef(services.models.manifest(work.model)),
+    model: modelOf(services, work.model),
     createdAt: work.since,
     jobId: work.jobId,
   });

@@ -27,6 +27,8 @@ export class ModelGate {
 
   async admit(message: ClassifyMessage, options: ModelGateOptions = {}): Promise<GateOutcome> {
     const { models, storage } = this.deps;
+    // An id no manifest has (removed, renamed): no wait helps; the worker fails the images as bad_request.
+    if (message.model !== undefined && !models.has(message.model)) return 'ready';
     if (await models.ready(message.model)) return 'ready';
     const delaySeconds = options.delaySeconds ?? waitSecondsFromEnv();
     await enqueueClassify(storage, message, { delaySeconds });

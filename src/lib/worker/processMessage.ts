@@ -19,6 +19,7 @@ import {
 } from '../queue/classifyMessage';
 import { TERMINAL_STATUSES, type ClassificationResult } from '../results/result';
 import type { Services } from '../services';
+import { ModelUnavailableError } from '../classify/models';
 import { markBlobFailed, processBlob } from './processBlob';
 import { markJobImageFailed, processJobImage } from './processJobImage';
 import { toClassifierError } from '../errors';
@@ -95,6 +96,14 @@ async function processBlobMessage(
     }
     return outcome(done);
   } catch (err) {
+    // The model the blob asks for (its metadata, its upload) cannot load: hold the message for
+    // that model, as the gate does, instead of spending the attempt.
+    if (
+      err instanceof ModelUnavailableError &&
+      message.model === undefined &&
+      (await services.modelGate.admit({ ...message, model: err.model })) === 'held'
+    )
+      return outcome({ outcome: 'queued' });
     if (options.lastAttempt) await markFailed(err);
     throw err;
   }

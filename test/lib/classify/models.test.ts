@@ -115,6 +115,18 @@ describe('manifest variants', () => {
     },
   );
 
+  it('serves a model exported with a fixed batch of 1, one image per run', async () => {
+    writeTestModel(dir, { id: 'mean-batch-1', layout: 'NCHW', channels: 'RGB', output: 'logits', batch: 1 });
+    const classifier = await modelsIn().classifier('mean-batch-1');
+    const solid = await img.solidPng(COLOUR);
+    // Concurrent images go to the batcher together; the model still gets them one at a time.
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => classifier.classify(solid, { name: 's' })),
+    );
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 'succeeded'));
+    expect(results.every((r) => r.predictions![0].label === 'red')).toBe(true);
+  });
+
   it('crops the centre by default and squashes the whole image when told', async () => {
     const models = modelsIn();
     const wide = await img.redSidesGreenMiddle();

@@ -47,6 +47,7 @@ describe('the content index key', () => {
         ((m.preprocessing as { resizeShorterSide: number }).resizeShorterSide = 232),
     ],
     ['labels', (_m: Record<string, unknown>, labels: string[]) => (labels[281] = 'cat')],
+    ['output', (m: Record<string, unknown>) => ((m.output as { kind: string }).kind = 'probabilities')],
   ])('changes with the %s, though the model file is the same', async (name, change) => {
     const [a, b] = [await create(), await create(variant(name, change))];
     expect(b.model).toEqual(a.model);
