@@ -3,6 +3,7 @@ import type { ModeReport } from '../stats';
 import { batchingMode } from './batching';
 import { naiveMode, pipelineMode, seedMode } from './classifierModes';
 import { coldStartMode, hostColdStartMode } from './coldStart';
+import { exportStreamMode } from './exportStream';
 import { jobsMode } from './jobs';
 import { modelsBudgetMode, modelsMode } from './models';
 import { queueLatencyMode, queuePathMode } from './queuePath';
@@ -23,4 +24,5 @@ export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   requests: storageRequestsMode,
   models: modelsMode,
   modelsBudget: modelsBudgetMode,
+  exportStream: exportStreamMode,
 };

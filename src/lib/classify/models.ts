@@ -180,7 +180,7 @@ export class Models {
   /** Closes every loaded model (tests and tools). */
   async close(): Promise<void> {
     // A load still under way would leave its session (and thread) behind.
-    await Promise.allSettled([...this.entries.values()].map((e) => e.loading));
+    await Promise.allSettled([...this.entries.values()].map((e) => e.loading ?? Promise.resolve()));
     await Promise.all([...this.entries.values()].map((e) => this.evict(e)));
   }
 

@@ -154,18 +154,15 @@ function forwardToWorker(
   // The worker must see the request even when its body is refused: the invocation waits for it.
   out.flushHeaders();
   // A worker may answer before it has read the whole body (a refused Content-Length); the rest
-  // is then read and dropped, so the client finishes sending and its connection stays usable.
+  // is then read and dropped, as Kestrel drains it, so the client finishes sending and its
+  // connection stays usable (past the limit the connection is closed instead).
   const drain = (): void => {
     req.unpipe(out);
     req.resume();
   };
   const done = new Promise<void>((resolve, reject) => {
     out.on('response', (proxied) => {
-      const responseHeaders = forwardedHeaders(proxied.headers);
-      // Answered before the body was all received: the connection is closed after the response,
-      // as Kestrel does, since what the client still sends cannot be told from a next request.
-      if (!req.complete) responseHeaders.connection = 'close';
-      res.writeHead(proxied.statusCode ?? 502, responseHeaders);
+      res.writeHead(proxied.statusCode ?? 502, forwardedHeaders(proxied.headers));
       proxied.pipe(res);
       proxied.on('end', () => {
         drain();
@@ -185,6 +182,7 @@ function forwardToWorker(
         req.unpipe(out);
         out.destroy(new BodyTooLargeError());
         if (!res.headersSent) res.writeHead(413, { connection: 'close' }).end();
+        else req.socket.destroy();
       }
     });
     req.pipe(out);
