@@ -23,7 +23,9 @@ beforeAll(async () => {
       for await (const l of createInterface({ input: child.stdout! })) return [l];
       return [''];
     })(),
-    new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error('host did not start')), 20_000)),
+    new Promise<string[]>((_, reject) =>
+      setTimeout(() => reject(new Error('host did not start')), 20_000).unref(),
+    ),
   ]);
   url = (JSON.parse(line) as { url: string }).url;
 }, 30_000);
