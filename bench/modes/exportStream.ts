@@ -1,5 +1,5 @@
 /**
- * A large job export through the app: BENCH_EXPORT_ROWS (default 60,000; Azurite takes rows at
+ * A large job export through the app: BENCH_EXPORT_ROWS (default 20,000; Azurite takes rows at
  * about 360/s here, so 200,000 cost over ten minutes of seeding) results counted into
  * one job (written with the job store's own transactions, 99 rows each), then
  * `GET /api/jobs/{id}/results?format=jsonl` read to the end while the app process's resident
@@ -19,7 +19,7 @@ const rssMbOf = (pid: number): number =>
   Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 export async function exportStreamMode(): Promise<ModeReport> {
-  const rows = Number(process.env.BENCH_EXPORT_ROWS ?? 60_000);
+  const rows = Number(process.env.BENCH_EXPORT_ROWS ?? 20_000);
   const app = await startLocalApp();
   try {
     const jobs = new JobStore(createStorageClients({ AzureWebJobsStorage: app.connectionString }));
