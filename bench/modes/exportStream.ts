@@ -1,6 +1,6 @@
 /**
- * A large job export through the app: BENCH_EXPORT_ROWS (default 20,000; Azurite takes rows at
- * about 360/s here, so 200,000 cost over ten minutes of seeding) results counted into
+ * A large job export through the app: BENCH_EXPORT_ROWS (default 20,000; Azurite takes rows into
+ * one partition more slowly as it fills: 20,000 in a minute here, 60,000 in ten) results counted into
  * one job (written with the job store's own transactions, 99 rows each), then
  * `GET /api/jobs/{id}/results?format=jsonl` read to the end while the app process's resident
  * set is sampled every 50 ms. With HTTP streaming the export leaves page by page, so the
