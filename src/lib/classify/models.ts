@@ -63,8 +63,6 @@ export class ModelUnavailableError extends ClassifierError {
 
 interface Loaded {
   classifier: Classifier;
-  /** Memory the load took (resident set growth, at least the file's size). */
-  bytes: number;
   lastUsed: number;
 }
 
@@ -73,13 +71,16 @@ interface Entry {
   loading?: Promise<Classifier>;
   loaded?: Loaded;
   /**
-   * The most memory a load of this model has taken: kept across unloads, since a reload into
-   * memory freed by an unload barely grows the process and would under-count it.
+   * The most memory a load of this model has taken (resident set growth, at least the file's
+   * size): kept across unloads, since a reload into memory freed by an unload barely grows the
+   * process and would under-count it.
    */
   bytes: number;
   failedAt: number;
   failure: string;
 }
+
+const newEntry = (manifest: LoadedManifest): Entry => ({ manifest, bytes: 0, failedAt: 0, failure: '' });
 
 export class Models {
   private readonly entries = new Map<string, Entry>();
@@ -174,7 +175,7 @@ export class Models {
     return [...this.entries.values()]
       .filter((e) => e.loaded)
       .sort((a, b) => b.loaded!.lastUsed - a.loaded!.lastUsed)
-      .map((e) => ({ id: e.manifest.id, bytes: e.loaded!.bytes }));
+      .map((e) => ({ id: e.manifest.id, bytes: e.bytes }));
   }
 
   /** Closes every loaded model (tests and tools). */
@@ -188,7 +189,7 @@ export class Models {
     const wanted = id ?? this.defaultId;
     let entry = this.entries.get(wanted);
     if (!entry && wanted === this.defaultId) {
-      entry = { manifest: this.defaultManifest(), bytes: 0, failedAt: 0, failure: '' };
+      entry = newEntry(this.defaultManifest());
       this.entries.set(wanted, entry);
     }
     if (!entry) {
@@ -210,10 +211,9 @@ export class Models {
     if (Date.now() - this.scannedAt < RESCAN_MS) return;
     this.scannedAt = Date.now();
     const byDefault = this.defaultManifest();
-    if (!this.entries.has(byDefault.id))
-      this.entries.set(byDefault.id, { manifest: byDefault, bytes: 0, failedAt: 0, failure: '' });
+    if (!this.entries.has(byDefault.id)) this.entries.set(byDefault.id, newEntry(byDefault));
     for (const [id, manifest] of installedManifests(this.options.manifestDirs)) {
-      if (!this.entries.has(id)) this.entries.set(id, { manifest, bytes: 0, failedAt: 0, failure: '' });
+      if (!this.entries.has(id)) this.entries.set(id, newEntry(manifest));
     }
   }
 
@@ -234,7 +234,7 @@ export class Models {
     entry.failure = '';
     const fileBytes = statSync(classifier.session.modelPath).size;
     entry.bytes = Math.max(entry.bytes, fileBytes, process.memoryUsage.rss() - before);
-    entry.loaded = { classifier, bytes: entry.bytes, lastUsed: performance.now() };
+    entry.loaded = { classifier, lastUsed: performance.now() };
     this.keepWithinBudget(entry);
     return classifier;
   }
@@ -244,10 +244,10 @@ export class Models {
     const loaded = [...this.entries.values()]
       .filter((e) => e.loaded && e !== keep)
       .sort((a, b) => a.loaded!.lastUsed - b.loaded!.lastUsed);
-    let total = keep.loaded!.bytes + loaded.reduce((sum, e) => sum + e.loaded!.bytes, 0);
+    let total = keep.bytes + loaded.reduce((sum, e) => sum + e.bytes, 0);
     for (const entry of loaded) {
       if (total <= this.budget) break;
-      total -= entry.loaded!.bytes;
+      total -= entry.bytes;
       // Closing waits for its images in flight; a failure to end its thread changes nothing here.
       this.evict(entry).catch(() => undefined);
     }

@@ -83,11 +83,10 @@ export class OrtRunner {
   async run(pixels: Uint8Array, count: number): Promise<Float32Array> {
     if (this.oneAtATime && count > 1) {
       const crop = pixels.length / count;
-      const rows: Float32Array[] = [];
+      const { classes } = this.manifest;
+      const out = new Float32Array(count * classes);
       for (let i = 0; i < count; i++)
-        rows.push(await this.runBatch(pixels.subarray(i * crop, (i + 1) * crop), 1));
-      const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
-      rows.reduce((at, r) => (out.set(r, at), at + r.length), 0);
+        out.set(await this.runBatch(pixels.subarray(i * crop, (i + 1) * crop), 1), i * classes);
       return out;
     }
     return this.runBatch(pixels, count);
