@@ -38,7 +38,7 @@ export function parseSyncQuery(query: URLSearchParams): SyncQuery {
   return {
     top,
     name: displayName(query.get('name') ?? '') || 'upload',
-    model: parseModelId(query.get('model'), '"model"'),
+    model: parseModelId(query.get('model')),
   };
 }
 
@@ -49,7 +49,7 @@ export async function classifyRequest(
   options: ClassifyRequestOptions = {},
 ): Promise<ClassificationResult> {
   const { model, ...input } = parseSyncQuery(request.query);
-  services.models.manifest(model); // an unknown id is a 400 naming the known ones
+  // An unknown id is a 400 naming the known ones (Models throws it before loading anything).
   const classifier = await services.models.classifier(model);
   const started = performance.now();
   const body = await readImageBody(request, { maxBytes: classifier.limits.maxBytes, ...options });
