@@ -225,8 +225,13 @@ export function createHttpTriggerListener(options: HttpTriggerServerOptions): ht
     if (options.httpUri) {
       // Kestrel refuses a declared length over MaxRequestBodySize at the first read, which
       // YARP makes at once: the client gets the host's empty 413 (the worker's answer is never
-      // forwarded). Here the function is not invoked for it at all.
-      if (Number(req.headers['content-length'] ?? 0) > limit) throw new BodyTooLargeError();
+      // forwarded). Here the function is not invoked for it at all. The body is read up to the
+      // limit first, as the buffered path does: closing under a client still sending its first
+      // bytes makes it fail with EPIPE before it can read the 413.
+      if (Number(req.headers['content-length'] ?? 0) > limit) {
+        await readBody(req, limit);
+        throw new BodyTooLargeError();
+      }
       // Forwarding starts before the invocation, as GrpcWorkerChannel does; the invocation
       // carries an empty RpcHttp (GrpcMessageConversionExtensions.ToRpcHttp: EmptyRpcHttp).
       const invocationId = randomUUID();
