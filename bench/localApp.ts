@@ -6,7 +6,7 @@
  *   await fetch(`${app.url}/api/health`);
  *   const { peakRssMb } = await app.stop();
  */
-import { readFileSync } from 'node:fs';
+import { cpuMsOf, treeCpuMs, treePeakRssKb } from './procTree';
 import type { UploadTicket } from '../src/lib/uploads/createUpload';
 import { createInterface } from 'node:readline';
 import { spawnApp, stopApp } from '../src/local/launcher/appProcess';
@@ -68,29 +68,16 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     connectionString: azurite.connectionString,
     cpuMs: () => {
       const standIn = standInMs();
-      return { app: cpuMsOf(pid) - standIn, azurite: cpuMsOf(azurite.pid), standIn };
+      return { app: treeCpuMs(pid) - standIn, azurite: cpuMsOf(azurite.pid), standIn };
     },
     executions: () => executions,
     async stop() {
-      const peakRssMb = Math.round(peakRssKb(pid) / 1024);
+      const peakRssMb = Math.round(treePeakRssKb(pid) / 1024);
       await stopApp(child);
       await azurite.stop();
       return { peakRssMb };
     },
   };
-}
-
-/** VmHWM: the kernel's high-water mark of the process's resident set (proc(5)), in kB. */
-function peakRssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
-}
-
-/** utime + stime of a process, or of one of its threads (proc(5), fields 14 and 15, in clock ticks of 10 ms on Linux). */
-function cpuMsOf(pid: number, tid?: number): number {
-  const file = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
-  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 type CpuReading = ReturnType<LocalApp['cpuMs']>;

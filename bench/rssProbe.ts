@@ -1,2 +1,12 @@
-/** Preloaded (node -r) into a measured child process: reports its peak RSS on exit. */
-process.on('exit', () => process.stderr.write(`\nmaxRssKb=${process.resourceUsage().maxRSS}\n`));
+/**
+ * Preloaded (node -r) into a measured child process: reports on exit the peak resident set of
+ * the process and its decoder process together (sampled every 20 ms, since the decoder is
+ * gone by then), or the process's own peak if that is higher.
+ */
+import { treeRssKb } from './procTree';
+
+let peakKb = 0;
+setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(process.pid))), 20).unref();
+process.on('exit', () =>
+  process.stderr.write(`\nmaxRssKb=${Math.max(peakKb, process.resourceUsage().maxRSS)}\n`),
+);

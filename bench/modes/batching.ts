@@ -31,7 +31,7 @@ export async function batchingMode(): Promise<ModeReport[]> {
     for await (const result of classifyPipeline(items, classifier, { window }))
       latencies.push(result.timings.totalMs);
     const seconds = (performance.now() - started) / 1000;
-    await classifier.session.dispose();
+    await classifier.close();
     reports.push(
       report(`pipeline, batch <= ${setting.maxBatchSize}, wait ${setting.maxWaitMs} ms`, latencies, seconds, {
         key: `batch${setting.maxBatchSize}wait${setting.maxWaitMs}`,

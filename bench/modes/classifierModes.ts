@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS } from '../../src/lib/decode/limits';
 import { loadManifest, preprocessOf } from '../../src/lib/model/manifest';
 import { ModelSession } from '../../src/lib/model/modelSession';
 import { photoFiles } from '../dataset';
+import { treeCpuMs } from '../procTree';
 import { report, type ModeReport } from '../stats';
 
 const SEED_IMAGES = 25; // a new session per image is slow; a sample is enough for its rate
@@ -79,13 +80,13 @@ export async function pipelineMode(): Promise<ModeReport> {
     input: { name: path.basename(file) },
     read: () => readFile(file),
   }));
-  const cpuBefore = process.cpuUsage();
+  const cpuBefore = treeCpuMs(process.pid); // the decoder process's work included
   for await (const result of classifyPipeline(items, classifier)) {
     if (result.status !== 'succeeded') throw new Error(`${result.source.name}: ${result.error?.message}`);
     latencies.push(result.timings.totalMs);
   }
-  const cpu = process.cpuUsage(cpuBefore);
-  const cpuPerImage = Math.round((cpu.user + cpu.system) / 1000 / latencies.length);
+  const cpuPerImage = Math.round((treeCpuMs(process.pid) - cpuBefore) / latencies.length);
+  await classifier.close();
   return report('CLI pipeline (npx classify)', latencies, (performance.now() - started) / 1000, {
     note: `latency: read to result, 24 in flight; CPU per image ${cpuPerImage} ms`,
   });

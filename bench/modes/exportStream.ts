@@ -7,16 +7,15 @@
  * resident set stays where it was; a buffered host would hold the whole body (about 600 bytes
  * per row) before sending a byte.
  */
-import { readFileSync } from 'node:fs';
 import { newJob } from '../../src/lib/jobs/job';
 import { JobStore } from '../../src/lib/jobs/jobStore';
 import { newResult, type ClassificationResult } from '../../src/lib/results/result';
 import { createStorageClients } from '../../src/lib/storage/clients';
 import { startLocalApp } from '../localApp';
+import { treeRssKb } from '../procTree';
 import type { ModeReport } from '../stats';
 
-const rssMbOf = (pid: number): number =>
-  Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const rssMbOf = (pid: number): number => treeRssKb(pid) / 1024;
 
 export async function exportStreamMode(): Promise<ModeReport> {
   const rows = Number(process.env.BENCH_EXPORT_ROWS ?? 20_000);

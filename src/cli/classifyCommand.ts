@@ -38,11 +38,17 @@ export async function classifyCommand(options: ClassifyCommandOptions): Promise<
     read: () => readLimited(file, classifier.limits),
   }));
   let i = 0;
-  for await (const result of classifyPipeline(items, classifier)) {
-    result.file = files[i++];
-    if (result.status !== 'succeeded') failed++;
-    writer.write(result);
-    progress.tick({ failed });
+  try {
+    for await (const result of classifyPipeline(items, classifier)) {
+      result.file = files[i++];
+      if (result.status !== 'succeeded') failed++;
+      writer.write(result);
+      progress.tick({ failed });
+    }
+  } finally {
+    // Ends the inference thread and the decoder process before the process exits, rather than
+    // leaving them to be torn down under a running batch.
+    await classifier.close();
   }
   writer.end();
   progress.stop();

@@ -22,8 +22,9 @@ const LOCAL_ONLY_ENV = new Set([
   // Knobs of the local host behind npm start (src/local), never set in Azure.
   'LOCAL_QUEUE_LEASE_SECONDS',
   'LOCAL_HOST_ADDRESS',
-  // Fault hook of the tests (src/lib/model/modelSession.ts), never set in Azure.
+  // Fault hooks of the tests (src/lib/model/modelSession.ts, src/lib/decode/decoderProcess.ts), never set in Azure.
   'INFERENCE_FAULTS',
+  'DECODE_FAULTS',
 ]);
 // AzureFunctionsJobHost__* / AzureFunctionsWebHost__* are Functions host settings, read by src/local's emulation of the host.
 const PLATFORM_ENV_PREFIXES = [

@@ -4,7 +4,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
 import { decodeImage } from '../../src/lib/decode/decodeImage';
 import { DEFAULT_LIMITS } from '../../src/lib/decode/limits';
 import { ClassifierError } from '../../src/lib/errors';
@@ -106,20 +105,4 @@ describe('decoder against hostile files', () => {
   it('rejects a GIF declaring 65535x65535 from its header', async () => {
     expect(await codeOf(hostile.gifDeclaring(65535, 65535))).toBe('image_too_large');
   });
-
-  it('fails a decode that outlasts CLASSIFIER_MAX_DECODE_SECONDS as a retryable internal_error', async () => {
-    // An interlaced PNG must be loaded whole before it is resized: 196 megapixels take about
-    // 2.7 s here (allowed in by a raised pixel limit), well past a 1 s bound (libvips's least).
-    const slow = await sharp({ create: { width: 14000, height: 14000, channels: 3, background: '#336699' } })
-      .png({ progressive: true })
-      .toBuffer();
-    const limits = { ...DEFAULT_LIMITS, maxPixels: 2e8, maxDecodeSeconds: 1 };
-    const error = await decodeImage(slow, { ...OPTIONS, limits }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(error).toBeInstanceOf(ClassifierError);
-    expect(error).toMatchObject({ code: 'internal_error', retryable: true });
-    expect((error as Error).message).toMatch(/took longer than 1 s/);
-  }, 60_000);
 });

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { ContentModelKey } from '../content/contentIndex';
 import os from 'node:os';
-import { DECODE_REVISION, decodeImage, type CropGeometry } from '../decode/decodeImage';
+import { DECODE_REVISION, type CropGeometry } from '../decode/decodeImage';
+import { DecoderProcess } from '../decode/decoderProcess';
 import { limitsFromEnv, type DecodeLimits } from '../decode/limits';
 import { FORMAT_MIME } from '../decode/sniff';
 import { intFromEnv } from '../env';
@@ -28,6 +29,8 @@ export interface ClassifierOptions extends ModelSessionOptions, InferenceBatcher
   limits?: DecodeLimits;
   /** Decodes running at once (default: cores + 1, so a core never idles while a decode is between its JS and libvips steps). */
   decodeConcurrency?: number;
+  /** The decoder process to share (Models passes one for all its models); default: the classifier's own, closed with it. */
+  decoder?: DecoderProcess;
 }
 
 export interface ClassifyInput {
@@ -65,6 +68,8 @@ export class Classifier {
 
   private constructor(
     readonly session: ModelSession,
+    private readonly decoder: DecoderProcess,
+    private readonly ownsDecoder: boolean,
     options: ClassifierOptions,
   ) {
     this.limits = options.limits ?? limitsFromEnv();
@@ -93,7 +98,15 @@ export class Classifier {
 
   static async create(options: ClassifierOptions = {}): Promise<Classifier> {
     const manifest = options.manifest ?? loadManifest(options.model);
-    return new Classifier(await ModelSession.create(manifest, options), options);
+    const decoder = options.decoder ?? new DecoderProcess();
+    // The decoder process starts while the model loads.
+    const [session] = await Promise.all([ModelSession.create(manifest, options), decoder.start()]).catch(
+      async (err: unknown) => {
+        if (!options.decoder) await decoder.close();
+        throw err;
+      },
+    );
+    return new Classifier(session, decoder, !options.decoder, options);
   }
 
   get model(): { id: string; sha256: string } {
@@ -105,6 +118,7 @@ export class Classifier {
     this.closing = true;
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.session.dispose();
+    if (this.ownsDecoder) await this.decoder.close();
   }
 
   async classify(bytes: Buffer, input: ClassifyInput): Promise<ClassificationResult> {
@@ -129,7 +143,9 @@ export class Classifier {
       // Evicted between the lookup and this call: an internal_error, which the queue retries.
       if (this.closing)
         throw new Error(`Model ${this.model.id} was unloaded to stay within the memory budget.`);
-      const decoded = await this.decodes.run(() => decodeImage(bytes, { limits: this.limits, ...this.crop }));
+      const decoded = await this.decodes.run(() =>
+        this.decoder.decode(bytes, { limits: this.limits, ...this.crop }),
+      );
       timings.decodeMs = roundMs(performance.now() - started);
       Object.assign(result.source, {
         contentType: FORMAT_MIME[decoded.format],

@@ -11,6 +11,7 @@ import { intFromEnv } from '../env';
 import { ClassifierError } from '../errors';
 import { installedManifests, loadManifest, type LoadedManifest } from '../model/manifest';
 import { modelFilePath } from '../model/modelFile';
+import { DecoderProcess } from '../decode/decoderProcess';
 import { Classifier, type ClassifierOptions } from './classifier';
 
 /**
@@ -87,11 +88,14 @@ export class Models {
   private readonly defaultManifest: () => LoadedManifest;
   private scannedAt = 0;
   private readonly budget: number;
+  /** One decoder process for every model: decoding does not depend on which model asked. */
+  private readonly decoder: DecoderProcess;
 
   constructor(private readonly options: ModelsOptions = {}) {
     let byDefault: LoadedManifest | undefined;
     this.defaultManifest = () => (byDefault ??= loadManifest(options.defaultModel));
     this.budget = options.memoryBudgetBytes ?? intFromEnv('CLASSIFIER_MODELS_MEMORY_MB', 1024) * 1024 * 1024;
+    this.decoder = options.classifier?.decoder ?? new DecoderProcess();
   }
 
   /** The manifest of `id` (default: the default model); an unknown id is a `bad_request` naming the known ones. */
@@ -183,6 +187,7 @@ export class Models {
     // A load still under way would leave its session (and thread) behind.
     await Promise.allSettled([...this.entries.values()].map((e) => e.loading ?? Promise.resolve()));
     await Promise.all([...this.entries.values()].map((e) => this.evict(e)));
+    if (!this.options.classifier?.decoder) await this.decoder.close();
   }
 
   private entry(id: string | undefined): Entry {
@@ -224,6 +229,7 @@ export class Models {
       classifier = await Classifier.create({
         ...this.options.classifier,
         manifest: entry.manifest,
+        decoder: this.decoder,
       });
     } catch (err) {
       entry.failedAt = Date.now();

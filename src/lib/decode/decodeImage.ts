@@ -10,7 +10,7 @@
  */
 import sharp from 'sharp';
 import { ClassifierError } from '../errors';
-import { DEFAULT_LIMITS, type DecodeLimits } from './limits';
+import type { DecodeLimits } from './limits';
 import { checkBytes } from './validate';
 import type { ImageFormat } from './sniff';
 import type { Preprocess } from '../model/manifest';
@@ -21,8 +21,6 @@ import type { Preprocess } from '../model/manifest';
  * not reused. sharp's and libvips's versions are part of the key as well (Classifier.contentKey).
  */
 export const DECODE_REVISION = 1;
-
-const DEFAULT_DECODE_SECONDS = DEFAULT_LIMITS.maxDecodeSeconds ?? 30;
 
 /** How the crop is made: the manifest's preprocessing (model/manifest.ts, preprocessOf). */
 export type CropGeometry = Pick<Preprocess, 'resize' | 'width' | 'height' | 'resizeShorterSide'>;
@@ -70,8 +68,9 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
   const [upW, upH] = (meta.orientation ?? 1) >= 5 ? [frameHeight, width] : [width, frameHeight];
   const { width: cropW, height: cropH } = options;
   try {
-    const seconds = options.limits.maxDecodeSeconds ?? DEFAULT_DECODE_SECONDS;
-    let image = sharp(bytes, input).timeout({ seconds }).autoOrient();
+    // No timeout here: libvips would only look at it between stages. The bound is the decoder
+    // process's (decoderProcess.ts), which kills a decode that outlasts it.
+    let image = sharp(bytes, input).autoOrient();
     if (options.resize === 'squash') {
       image = image.resize({ width: cropW, height: cropH, fit: 'fill' });
     } else {
@@ -96,7 +95,7 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
       .toBuffer();
     return { format, width: upW, height: upH, pixels };
   } catch (err) {
-    throw decodeFailure(err, format, options.limits.maxDecodeSeconds ?? DEFAULT_DECODE_SECONDS);
+    throw decodeFailure(err, format);
   }
 }
 
@@ -131,7 +130,7 @@ async function readHeader(bytes: Buffer, format: ImageFormat): Promise<sharp.Met
     // No pixel limit here: this only parses the header, and we want to report the real size.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw decodeFailure(err, format, DEFAULT_DECODE_SECONDS);
+    throw decodeFailure(err, format);
   }
   if (meta.format !== SHARP_FORMAT[format] || !meta.width || !meta.height) {
     throw new ClassifierError(
@@ -142,15 +141,8 @@ async function readHeader(bytes: Buffer, format: ImageFormat): Promise<sharp.Met
   return meta;
 }
 
-function decodeFailure(err: unknown, format: ImageFormat, seconds: number): ClassifierError {
+function decodeFailure(err: unknown, format: ImageFormat): ClassifierError {
   const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  if (/^timeout: /.test(detail)) {
-    return new ClassifierError(
-      'internal_error',
-      `Decoding the ${format.toUpperCase()} image took longer than ${seconds} s (${detail}); it is retried.`,
-      { retryable: true, cause: err },
-    );
-  }
   if (/exceeds pixel limit/i.test(detail)) {
     return new ClassifierError('image_too_large', `The image is larger than the pixel limit (${detail}).`);
   }

@@ -10,8 +10,8 @@ export interface DecodeLimits {
   /** Largest accepted width x height as declared by the header (default 50 megapixels). */
   maxPixels: number;
   /**
-   * Longest one decode may take (libvips's own timeout, in whole seconds; default 30): past it
-   * libvips stops, and the image fails as a retryable internal_error instead of hanging.
+   * Longest one decode may take, in seconds (default 30): past it the decoder process holding it
+   * is killed, and the image fails as a retryable internal_error instead of hanging.
    */
   maxDecodeSeconds?: number;
 }

@@ -235,5 +235,9 @@ async function startThread(data: InferenceThreadData, timeoutMs: number): Promis
       pending.set(id, { resolve: done(resolve), reject: done(reject) });
       worker.postMessage({ id, pixels, count }, [pixels.buffer as ArrayBuffer]);
     });
-  return { run, close: async () => void (await worker.terminate()), dead: () => failure !== undefined };
+  const close = async (): Promise<void> => {
+    worker.ref(); // a caller awaiting the end must not see the event loop run dry meanwhile
+    await worker.terminate();
+  };
+  return { run, close, dead: () => failure !== undefined };
 }

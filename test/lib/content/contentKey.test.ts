@@ -32,7 +32,7 @@ describe('the content index key', () => {
     classifiers.push(c);
     return c;
   };
-  afterAll(() => Promise.all(classifiers.map((c) => c.session.dispose())));
+  afterAll(() => Promise.all(classifiers.map((c) => c.close())));
 
   it('is the same for the same model, manifest and decoder', async () => {
     const [a, b] = [await create(), await create(variant('same', () => undefined))];

@@ -13,7 +13,7 @@ function faulty(fault: string, options: { inferenceTimeoutMs?: number } = {}) {
     ctx.classifier = await Classifier.create(options);
     delete process.env.INFERENCE_FAULTS;
   });
-  afterAll(() => ctx.classifier.session.dispose());
+  afterAll(() => ctx.classifier.close());
   const cat = img.photo(img.CAT);
   return () => ctx.classifier.classify(cat, { name: 'cat.png' });
 }

@@ -1,0 +1,112 @@
+/**
+ * The decoder process makes CLASSIFIER_MAX_DECODE_SECONDS a hard bound: a decode past it fails
+ * at the bound as a retryable internal_error, the process that held it is killed, and the next
+ * decode runs in a fresh one. DECODE_FAULTS (the tests' fault hook) makes the first process hang
+ * as a stuck native loader would, or exit.
+ */
+import sharp from 'sharp';
+import { DEFAULT_LIMITS } from '../../../src/lib/decode/limits';
+import { DecoderProcess } from '../../../src/lib/decode/decoderProcess';
+import { ClassifierError } from '../../../src/lib/errors';
+import * as img from '../../support/images';
+
+const OPTIONS = { resize: 'crop' as const, width: 224, height: 224, resizeShorterSide: 256 };
+const BOUND_1S = { ...OPTIONS, limits: { ...DEFAULT_LIMITS, maxDecodeSeconds: 1 } };
+
+/** The decoder built with DECODE_FAULTS set (read when it is constructed), closed after the tests. */
+function decoderWith(fault?: string): () => DecoderProcess {
+  let decoder: DecoderProcess;
+  beforeAll(() => {
+    if (fault) process.env.DECODE_FAULTS = fault;
+    decoder = new DecoderProcess();
+    delete process.env.DECODE_FAULTS;
+  });
+  afterAll(() => decoder.close());
+  return () => decoder;
+}
+
+const failureOf = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+
+/** Whether a process with this id still runs. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return !alive(pid);
+}
+
+describe('the decoder process', () => {
+  const decoder = decoderWith();
+
+  it('decodes as decodeImage does and keeps error codes', async () => {
+    const decoded = await decoder().decode(img.photo(img.CAT), { ...OPTIONS, limits: DEFAULT_LIMITS });
+    expect(decoded.pixels).toBeInstanceOf(Buffer);
+    expect(decoded.pixels.length).toBe(224 * 224 * 3);
+    const error = await failureOf(
+      decoder().decode(img.photo(img.CAT).subarray(0, 4000), { ...OPTIONS, limits: DEFAULT_LIMITS }),
+    );
+    expect(error).toBeInstanceOf(ClassifierError);
+    expect(error).toMatchObject({ code: 'corrupt_image', retryable: false });
+  });
+
+  it('fails a decode at CLASSIFIER_MAX_DECODE_SECONDS, not when libvips next looks at its clock', async () => {
+    // An interlaced PNG is loaded whole before it is resized, and libvips checks its timeout
+    // only after that stage: in one process, 196 megapixels took 2.7 s to fail under a 1 s bound.
+    const slow = await sharp({ create: { width: 14000, height: 14000, channels: 3, background: '#336699' } })
+      .png({ progressive: true })
+      .toBuffer();
+    const limits = { ...DEFAULT_LIMITS, maxPixels: 2e8, maxDecodeSeconds: 1 };
+    await decoder().start();
+    const pid = decoder().pid!;
+    const started = performance.now();
+    const error = await failureOf(decoder().decode(slow, { ...OPTIONS, limits }));
+    const ms = performance.now() - started;
+    expect(error).toMatchObject({ code: 'internal_error', retryable: true });
+    expect((error as Error).message).toMatch(/took longer than 1 s/);
+    expect(ms).toBeLessThan(1800);
+    expect(await gone(pid)).toBe(true);
+    // The next decode runs in a new process.
+    expect((await decoder().decode(img.photo(img.CAT), BOUND_1S)).pixels.length).toBe(224 * 224 * 3);
+    expect(decoder().pid).not.toBe(pid);
+  }, 60_000);
+});
+
+describe('a decoder process stuck in a decode', () => {
+  const decoder = decoderWith('hang-after:2');
+
+  it('is killed at the bound, and the next decode runs in a fresh process', async () => {
+    expect((await decoder().decode(img.photo(img.CAT), BOUND_1S)).pixels.length).toBe(224 * 224 * 3);
+    const pid = decoder().pid!;
+    const started = performance.now();
+    const error = await failureOf(decoder().decode(img.photo(img.CAT), BOUND_1S));
+    expect(performance.now() - started).toBeLessThan(1800);
+    expect(error).toMatchObject({ code: 'internal_error', retryable: true });
+    expect((error as Error).message).toMatch(/took longer than 1 s/);
+    expect(await gone(pid)).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      expect((await decoder().decode(img.photo(img.CAT), BOUND_1S)).pixels.length).toBe(224 * 224 * 3);
+    }
+  }, 30_000);
+});
+
+describe('a decoder process that exits', () => {
+  const decoder = decoderWith('exit-after:1');
+
+  it('fails what it held as retryable, and the next decode starts another', async () => {
+    const error = await failureOf(decoder().decode(img.photo(img.CAT), BOUND_1S));
+    expect(error).toMatchObject({ code: 'internal_error', retryable: true });
+    expect((error as Error).message).toMatch(/decoder process exited/);
+    expect((await decoder().decode(img.photo(img.CAT), BOUND_1S)).pixels.length).toBe(224 * 224 * 3);
+  }, 30_000);
+});
