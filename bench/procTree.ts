@@ -5,27 +5,39 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** The fields of /proc/<pid>[/task/<tid>]/stat after the command name: [0] state, [1] ppid, [11] utime, [12] stime. */
+/** The fields of /proc/<pid>[/task/<tid>]/stat after the command name: [0] state, [11] utime, [12] stime, [13] cutime, [14] cstime. */
 function statFields(pid: number, tid?: number): string[] | undefined {
   const file = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
   try {
-    return readFileSync(file, 'utf8').split(') ')[1].split(' ');
+    const stat = readFileSync(file, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the name may hold ") "
   } catch {
     return undefined; // it exited meanwhile
   }
 }
 
+/** The live children of `pid`: each of its threads lists those it started (proc(5), task/<tid>/children). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+          .split(' ')
+          .filter(Boolean)
+          .map(Number);
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
 /** `pid` and every live process below it. */
 export function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const ppid = Number(statFields(Number(name))?.[1]);
-    if (!children.has(ppid)) children.set(ppid, []);
-    children.get(ppid)!.push(Number(name));
-  }
   const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  for (let i = 0; i < tree.length; i++) tree.push(...childrenOf(tree[i]));
   return tree;
 }
 
@@ -35,22 +47,34 @@ export function cpuMsOf(pid: number, tid?: number): number {
   return fields ? (Number(fields[11]) + Number(fields[12])) * 10 : 0;
 }
 
-/** CPU ms of `pid` and its live descendants. */
-export const treeCpuMs = (pid: number): number => processTree(pid).reduce((sum, p) => sum + cpuMsOf(p), 0);
+/**
+ * CPU ms of `pid` and its descendants: the live ones' own, and the reaped ones' (a decoder
+ * process killed and waited for), which the kernel adds to its parent's cutime and cstime.
+ */
+export const treeCpuMs = (pid: number): number =>
+  processTree(pid).reduce((sum, p) => {
+    const fields = statFields(p);
+    return fields ? sum + fields.slice(11, 15).reduce((t, f) => t + Number(f), 0) * 10 : sum;
+  }, 0);
 
-function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+function kbField(file: string, field: string): number {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(file, 'utf8'))?.[1] ?? 0);
   } catch {
-    return 0;
+    return 0; // it exited meanwhile
   }
 }
 
-/** Resident set of `pid` and its live descendants now, in kB. */
+/**
+ * Memory of `pid` and its live descendants now, in kB: the sum of their proportional set sizes
+ * (Pss), so pages the decoder shares with its parent (the Node binary, libvips) count once.
+ */
 export const treeRssKb = (pid: number): number =>
-  processTree(pid).reduce((sum, p) => sum + statusKb(p, 'VmRSS'), 0);
+  processTree(pid).reduce((sum, p) => sum + kbField(`/proc/${p}/smaps_rollup`, 'Pss'), 0);
 
-/** The sum of each live process's own high-water mark (VmHWM), in kB: at least the tree's peak, at most their sum. */
+/**
+ * The sum of each live process's own high-water mark (VmHWM), in kB. There is no peak of Pss,
+ * so shared pages count in each process: an upper bound of the tree's peak.
+ */
 export const treePeakRssKb = (pid: number): number =>
-  processTree(pid).reduce((sum, p) => sum + statusKb(p, 'VmHWM'), 0);
+  processTree(pid).reduce((sum, p) => sum + kbField(`/proc/${p}/status`, 'VmHWM'), 0);

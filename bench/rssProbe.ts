@@ -1,7 +1,7 @@
 /**
- * Preloaded (node -r) into a measured child process: reports on exit the peak resident set of
- * the process and its decoder process together (sampled every 20 ms, since the decoder is
- * gone by then), or the process's own peak if that is higher.
+ * Preloaded (node -r) into a measured child process: reports on exit the peak memory of the
+ * process and its decoder process together (their Pss, sampled every 20 ms from their own
+ * /proc entries, since the decoder is gone by then), or the process's own peak if that is higher.
  */
 import { treeRssKb } from './procTree';
 

@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { ContentModelKey } from '../content/contentIndex';
-import os from 'node:os';
 import { DECODE_REVISION, type CropGeometry } from '../decode/decodeImage';
 import { DecoderProcess } from '../decode/decoderProcess';
 import { limitsFromEnv, type DecodeLimits } from '../decode/limits';
@@ -19,7 +18,6 @@ import { loadManifest, preprocessOf, type LoadedManifest } from '../model/manife
 import { ModelSession, type ModelSessionOptions } from '../model/modelSession';
 import { newResult, roundMs, topK, type ClassificationResult } from '../results/result';
 import { InferenceBatcher, type InferenceBatcherOptions } from './inferenceBatcher';
-import { Semaphore } from '../concurrency';
 
 export interface ClassifierOptions extends ModelSessionOptions, InferenceBatcherOptions {
   /** Manifest id or path (default: CLASSIFIER_MODEL or mobilenetv2-12-int8). */
@@ -27,8 +25,6 @@ export interface ClassifierOptions extends ModelSessionOptions, InferenceBatcher
   /** The manifest already loaded (Models passes its own, so the session answers for exactly it). */
   manifest?: LoadedManifest;
   limits?: DecodeLimits;
-  /** Decodes running at once (default: cores + 1, so a core never idles while a decode is between its JS and libvips steps). */
-  decodeConcurrency?: number;
   /** The decoder process to share (Models passes one for all its models); default: the classifier's own, closed with it. */
   decoder?: DecoderProcess;
 }
@@ -63,7 +59,6 @@ export class Classifier {
   private inFlight = 0;
   private closing = false;
   private readonly idle: (() => void)[] = [];
-  private readonly decodes: Semaphore;
   private readonly batcher: InferenceBatcher;
 
   private constructor(
@@ -88,7 +83,6 @@ export class Classifier {
       answer: sha256Of(Buffer.from(JSON.stringify(decides))).slice(0, 32),
     };
     this.crop = preprocessOf(manifest);
-    this.decodes = new Semaphore(options.decodeConcurrency ?? os.availableParallelism() + 1);
     // Batch size 8 and no wait: measured best on 2 cores (npm run bench -- batching).
     this.batcher = new InferenceBatcher(session, {
       maxBatchSize: options.maxBatchSize ?? intFromEnv('CLASSIFIER_MAX_BATCH', 8),
@@ -99,14 +93,17 @@ export class Classifier {
   static async create(options: ClassifierOptions = {}): Promise<Classifier> {
     const manifest = options.manifest ?? loadManifest(options.model);
     const decoder = options.decoder ?? new DecoderProcess();
-    // The decoder process starts while the model loads.
-    const [session] = await Promise.all([ModelSession.create(manifest, options), decoder.start()]).catch(
-      async (err: unknown) => {
-        if (!options.decoder) await decoder.close();
-        throw err;
-      },
-    );
-    return new Classifier(session, decoder, !options.decoder, options);
+    // The decoder process starts while the model loads; whichever part started is ended if the other fails.
+    const [session, started] = await Promise.allSettled([
+      ModelSession.create(manifest, options),
+      decoder.start(),
+    ]);
+    if (session.status === 'rejected' || started.status === 'rejected') {
+      if (session.status === 'fulfilled') await session.value.dispose();
+      if (!options.decoder) await decoder.close();
+      throw session.status === 'rejected' ? session.reason : (started as PromiseRejectedResult).reason;
+    }
+    return new Classifier(session.value, decoder, !options.decoder, options);
   }
 
   get model(): { id: string; sha256: string } {
@@ -143,9 +140,7 @@ export class Classifier {
       // Evicted between the lookup and this call: an internal_error, which the queue retries.
       if (this.closing)
         throw new Error(`Model ${this.model.id} was unloaded to stay within the memory budget.`);
-      const decoded = await this.decodes.run(() =>
-        this.decoder.decode(bytes, { limits: this.limits, ...this.crop }),
-      );
+      const decoded = await this.decoder.decode(bytes, { limits: this.limits, ...this.crop });
       timings.decodeMs = roundMs(performance.now() - started);
       Object.assign(result.source, {
         contentType: FORMAT_MIME[decoded.format],

@@ -21,8 +21,7 @@ process.on('message', (request: DecodeRequest) => {
     // Blocks the whole process as a hung loader would: only a kill ends it.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   }
-  const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
-  decodeImage(bytes, request.options).then(
+  decodeImage(request.bytes, request.options).then(
     (decoded) => send({ id: request.id, decoded }),
     (err: unknown) => {
       const e =
@@ -35,6 +34,10 @@ process.on('message', (request: DecodeRequest) => {
     },
   );
 });
-// The parent going away (a crash, a kill) must not leave this process behind.
-process.on('disconnect', () => process.exit(0));
+// The parent going away (a crash, a kill) must not leave this process behind. Not process.exit:
+// it waits for libuv's pool threads, and a stuck libvips call holds one for ever.
+process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+// Ctrl-C in a terminal reaches the whole process group: the parent decides when this one ends
+// (npm start drains its invocations first).
+process.on('SIGINT', () => undefined);
 send({ ready: true });

@@ -4,13 +4,14 @@ import type { DecodedImage, DecodeOptions } from './decodeImage';
 
 export interface DecodeRequest {
   id: number;
-  bytes: Uint8Array;
+  bytes: Buffer;
   options: DecodeOptions;
 }
 
 export interface DecodeReply {
   id: number;
-  decoded?: Omit<DecodedImage, 'pixels'> & { pixels: Uint8Array };
+  /** With serialization 'advanced' a Buffer arrives as a Buffer. */
+  decoded?: DecodedImage;
   error?: { code: ErrorCode; message: string; retryable: boolean };
 }
 

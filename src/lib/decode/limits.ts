@@ -26,6 +26,9 @@ export function limitsFromEnv(): DecodeLimits {
   return {
     maxBytes: intFromEnv('CLASSIFIER_MAX_BYTES', DEFAULT_LIMITS.maxBytes),
     maxPixels: intFromEnv('CLASSIFIER_MAX_PIXELS', DEFAULT_LIMITS.maxPixels),
-    maxDecodeSeconds: intFromEnv('CLASSIFIER_MAX_DECODE_SECONDS', DEFAULT_LIMITS.maxDecodeSeconds!),
+    maxDecodeSeconds: intFromEnv('CLASSIFIER_MAX_DECODE_SECONDS', DEFAULT_LIMITS.maxDecodeSeconds!, {
+      min: 1,
+      max: 3600,
+    }),
   };
 }

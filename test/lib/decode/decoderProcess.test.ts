@@ -4,6 +4,9 @@
  * decode runs in a fresh one. DECODE_FAULTS (the tests' fault hook) makes the first process hang
  * as a stuck native loader would, or exit.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import { DEFAULT_LIMITS } from '../../../src/lib/decode/limits';
 import { DecoderProcess } from '../../../src/lib/decode/decoderProcess';
@@ -31,11 +34,11 @@ const failureOf = (p: Promise<unknown>): Promise<unknown> =>
     (err: unknown) => err,
   );
 
-/** Whether a process with this id still runs. */
+/** Whether a process with this id still runs (a zombie, dead but not yet reaped, does not). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -45,6 +48,12 @@ async function gone(pid: number): Promise<boolean> {
   for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   return !alive(pid);
 }
+
+/** A 196-megapixel interlaced PNG: loaded whole before it is resized, 2.7 s here (a raised pixel limit lets it in). */
+const slowPng = (): Promise<Buffer> =>
+  sharp({ create: { width: 14000, height: 14000, channels: 3, background: '#336699' } })
+    .png({ progressive: true })
+    .toBuffer();
 
 describe('the decoder process', () => {
   const decoder = decoderWith();
@@ -63,9 +72,7 @@ describe('the decoder process', () => {
   it('fails a decode at CLASSIFIER_MAX_DECODE_SECONDS, not when libvips next looks at its clock', async () => {
     // An interlaced PNG is loaded whole before it is resized, and libvips checks its timeout
     // only after that stage: in one process, 196 megapixels took 2.7 s to fail under a 1 s bound.
-    const slow = await sharp({ create: { width: 14000, height: 14000, channels: 3, background: '#336699' } })
-      .png({ progressive: true })
-      .toBuffer();
+    const slow = await slowPng();
     const limits = { ...DEFAULT_LIMITS, maxPixels: 2e8, maxDecodeSeconds: 1 };
     await decoder().start();
     const pid = decoder().pid!;
@@ -109,4 +116,31 @@ describe('a decoder process that exits', () => {
     expect((error as Error).message).toMatch(/decoder process exited/);
     expect((await decoder().decode(img.photo(img.CAT), BOUND_1S)).pixels.length).toBe(224 * 224 * 3);
   }, 30_000);
+});
+
+describe('a decoder process whose parent dies', () => {
+  it('ends at once, even in the middle of a decode on a libuv pool thread', async () => {
+    // The parent: a process that starts a long decode, reports its decoder's pid, and is then killed.
+    const built = path.resolve(__dirname, '../../../dist/src/lib/decode/decoderProcess.js');
+    const script = `
+      const { DecoderProcess } = require(${JSON.stringify(built)});
+      const decoder = new DecoderProcess();
+      const bytes = require('node:fs').readFileSync(0);
+      decoder.start().then(() => {
+        decoder.decode(bytes, { resize: 'crop', width: 224, height: 224, resizeShorterSide: 256,
+          limits: { maxBytes: 1e9, maxPixels: 2e8, maxDecodeSeconds: 60 } }).catch(() => undefined);
+        setTimeout(() => console.log(decoder.pid), 300); // the decode is under way by then
+      });`;
+    const parent = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    parent.stdin.end(await slowPng());
+    const pid = await new Promise<number>((resolve) =>
+      parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d)))),
+    );
+    expect(alive(pid)).toBe(true);
+    parent.kill('SIGKILL');
+    const killed = performance.now();
+    expect(await gone(pid)).toBe(true);
+    // process.exit would wait for the decode to end (about 2 s more); the child kills itself instead.
+    expect(performance.now() - killed).toBeLessThan(700);
+  }, 60_000);
 });
