@@ -6,7 +6,7 @@
  *   await fetch(`${app.url}/api/health`);
  *   const { peakRssMb } = await app.stop();
  */
-import { cpuMsOf, treeCpuMs, treePeakRssKb } from './procTree';
+import { cpuMsOf, treeCpuMs, treeRssKb } from './procTree';
 import type { UploadTicket } from '../src/lib/uploads/createUpload';
 import { createInterface } from 'node:readline';
 import { spawnApp, stopApp } from '../src/local/launcher/appProcess';
@@ -34,7 +34,7 @@ export interface LocalApp {
   cpuMs(): { app: number; azurite: number; standIn: number };
   /** Function invocations the app has logged so far. */
   executions(): number;
-  /** Stops the app, then Azurite; reports the app process's peak RSS, read just before it stopped. */
+  /** Stops the app, then Azurite; reports the peak memory (Pss, sampled every 100 ms) of the app and its decoder process. */
   stop(): Promise<{ peakRssMb: number }>;
 }
 
@@ -49,6 +49,11 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     throw err;
   });
   const pid = child.pid!; // spawned: a pid exists
+  // The app and its decoder process together, sampled: their Pss (shared pages once), as no
+  // kernel figure keeps the peak of a process tree.
+  let peakKb = 0;
+  const sampler = setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(pid))), 100);
+  sampler.unref();
   // Keep draining the app's log so a full pipe never stalls it, counting the invocations it reports
   // ("Executed 'Functions.<name>' (...)", one per invocation, as the host logs them).
   let executions = 0;
@@ -72,7 +77,8 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     },
     executions: () => executions,
     async stop() {
-      const peakRssMb = Math.round(treePeakRssKb(pid) / 1024);
+      clearInterval(sampler);
+      const peakRssMb = Math.round(Math.max(peakKb, treeRssKb(pid)) / 1024);
       await stopApp(child);
       await azurite.stop();
       return { peakRssMb };

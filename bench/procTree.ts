@@ -71,10 +71,3 @@ function kbField(file: string, field: string): number {
  */
 export const treeRssKb = (pid: number): number =>
   processTree(pid).reduce((sum, p) => sum + kbField(`/proc/${p}/smaps_rollup`, 'Pss'), 0);
-
-/**
- * The sum of each live process's own high-water mark (VmHWM), in kB. There is no peak of Pss,
- * so shared pages count in each process: an upper bound of the tree's peak.
- */
-export const treePeakRssKb = (pid: number): number =>
-  processTree(pid).reduce((sum, p) => sum + kbField(`/proc/${p}/status`, 'VmHWM'), 0);
