@@ -9,6 +9,7 @@ import { modelsBudgetMode, modelsMode } from './models';
 import { queueLatencyMode, queuePathMode } from './queuePath';
 import { storageRequestsMode } from './storageRequests';
 import { syncClassifyMode } from './syncClassify';
+import { telemetryMode } from './telemetry';
 
 export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   seed: seedMode,
@@ -25,4 +26,5 @@ export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   models: modelsMode,
   modelsBudget: modelsBudgetMode,
   exportStream: exportStreamMode,
+  telemetry: telemetryMode,
 };

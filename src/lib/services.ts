@@ -17,6 +17,7 @@ import { ResultStore } from './results/resultStore';
 import { createStorageClients, type StorageClients } from './storage/clients';
 import { UploadSigner } from './storage/uploadSas';
 import { ModelGate } from './worker/modelGate';
+import { ResultTelemetry, type ResultTelemetryOptions } from './telemetry/resultTelemetry';
 
 export interface Services {
   readonly storage: StorageClients;
@@ -37,6 +38,8 @@ export interface Services {
   readonly uploadSigner: UploadSigner;
   /** Synchronous classifications running at once (POST /api/classify). */
   readonly syncSlots: Semaphore;
+  /** Spans and metrics of finished images (OpenTelemetry; a no-op unless an SDK is registered). */
+  readonly telemetry: ResultTelemetry;
 }
 
 export interface ServicesOptions {
@@ -46,6 +49,8 @@ export interface ServicesOptions {
   models?: ModelsOptions;
   /** Default: CLASSIFIER_SYNC_CONCURRENCY or 2. */
   syncConcurrency?: number;
+  /** Default: the global OpenTelemetry providers. */
+  telemetry?: ResultTelemetryOptions;
 }
 
 export function createServices(options: ServicesOptions = {}): Services {
@@ -64,5 +69,6 @@ export function createServices(options: ServicesOptions = {}): Services {
     jobStatus,
     uploadSigner: new UploadSigner(storage),
     syncSlots: new Semaphore(options.syncConcurrency ?? intFromEnv('CLASSIFIER_SYNC_CONCURRENCY', 2)),
+    telemetry: new ResultTelemetry(options.telemetry),
   };
 }

@@ -60,5 +60,7 @@ export async function classifyRequest(
     return classifier.classify(body.bytes, { ...input, contentType: body.contentType });
   });
   // Receiving the body is this route's "download", as reading the file is the CLI's.
-  return withTimeBefore(result, { queueMs, downloadMs: readMs });
+  const answered = withTimeBefore(result, { queueMs, downloadMs: readMs });
+  services.telemetry.record(answered, 'sync');
+  return answered;
 }

@@ -80,6 +80,7 @@ async function settle(
 ): Promise<void> {
   await services.results.writeBlob(result, blob);
   await services.jobCounter.record(result);
+  services.telemetry.record(result, blob.container === storageNames.uploadsContainer ? 'upload' : 'drop');
   // Best effort: a lost index entry only costs classifying the same bytes again.
   if (options.remember) await services.content.remember(result, options.remember).catch(() => undefined);
 }

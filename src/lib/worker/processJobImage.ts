@@ -55,8 +55,19 @@ export async function markJobImageFailed(
   return store(services, asFailed(jobImageResult(services, work), gaveUp(err, attempts)), work.blob);
 }
 
-/** Creates the terminal row; a terminal row already there wins (a duplicate delivery), a reset one (replay) is replaced. */
+/** Stores the terminal row (see storeRow); the result that won, recorded in telemetry when it is this one. */
 async function store(
+  services: Services,
+  result: ClassificationResult,
+  blob: BlobRef,
+): Promise<ClassificationResult> {
+  const stored = await storeRow(services, result, blob);
+  if (stored === result) services.telemetry.record(result, 'job');
+  return stored;
+}
+
+/** Creates the terminal row; a terminal row already there wins (a duplicate delivery), a reset one (replay) is replaced. */
+async function storeRow(
   { results }: Services,
   result: ClassificationResult,
   blob: BlobRef,

@@ -142,6 +142,28 @@ export function getProgrammingModel(): ProgrammingModel {
   return programmingModel;
 }
 
+/**
+ * Runs the `log` hooks over one log of an invocation, in registration order and synchronously
+ * (a log call returns nothing to wait for). The context is what the library's LogHookContext
+ * reads (hookData, level, category, message, invocationContext); a hook may change `level` and
+ * `message`, and what it leaves is what is logged. `app.hook.log` needs host 4.34+, whose worker
+ * runs these hooks; the Functions OpenTelemetry instrumentation sends the app's logs from one.
+ */
+export function executeLogHooks(
+  registry: CoreRegistry,
+  log: {
+    hookData: object;
+    level: RpcLogLevel;
+    category: RpcLogCategory;
+    message: string;
+    invocationContext: unknown;
+  },
+): { level: RpcLogLevel; message: string } {
+  const context = { appHookData: registry.appHookData, ...log };
+  for (const callback of [...(registry.hooks.get('log') ?? [])]) void callback(context);
+  return context;
+}
+
 /** Runs the app's hooks of one kind in registration order, like the worker's `executeHooks`. */
 export async function executeHooks(registry: CoreRegistry, hookName: string, context: object): Promise<void> {
   for (const callback of [...(registry.hooks.get(hookName) ?? [])]) {

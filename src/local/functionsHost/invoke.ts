@@ -14,7 +14,7 @@ import type {
   RpcInvocationRequest,
 } from './coreTypes';
 import type { RpcInvocationResponse } from './coreTypes';
-import { executeHooks, getProgrammingModel, type CoreRegistry } from './functionsCore';
+import { executeHooks, executeLogHooks, getProgrammingModel, type CoreRegistry } from './functionsCore';
 import type { HostLogger } from './log';
 
 export type InvocationRequestInit = Pick<
@@ -55,10 +55,16 @@ function hookContext<T extends object>(hookData: object, appHookData: object, ex
   return Object.assign({ hookData, appHookData }, extra);
 }
 
-async function runPipeline(registry: CoreRegistry, fn: RegisteredFunction, coreCtx: CoreInvocationContext) {
+async function runPipeline(
+  registry: CoreRegistry,
+  fn: RegisteredFunction,
+  coreCtx: CoreInvocationContext,
+  invocation: { hookData: object; context?: unknown },
+) {
   const model = await getProgrammingModel().getInvocationModel(coreCtx);
   const { context, inputs } = await model.getArguments();
-  const hookData = {};
+  invocation.context = context;
+  const { hookData } = invocation;
   const pre = hookContext(hookData, registry.appHookData, {
     invocationContext: context,
     inputs,
@@ -131,33 +137,45 @@ export async function invokeFunction(
 ): Promise<InvocationOutcome> {
   const invocationId = options.invocationId ?? randomUUID();
   const name = fn.metadata.name;
+  const invocation: { hookData: object; context?: unknown } = { hookData: {} };
   const coreCtx: CoreInvocationContext = {
     invocationId,
     request: { ...init, invocationId, functionId: fn.metadata.functionId ?? name },
     metadata: toRpcMetadata(fn),
-    log: (level, category, message) =>
-      category === 'system'
-        ? logger.debug(`[${name}] ${message}`)
-        : logger.fromFunction(name, level, message),
+    log: (level, category, message) => {
+      if (category === 'system') return logger.debug(`[${name}] ${message}`);
+      const logged = executeLogHooks(registry, {
+        hookData: invocation.hookData,
+        level,
+        category,
+        message,
+        invocationContext: invocation.context,
+      });
+      logger.fromFunction(name, logged.level, logged.message);
+    },
   };
   const started = Date.now();
   logger.info(`Executing 'Functions.${name}' (Id=${invocationId})`);
   try {
-    const response = await withTimeout(runPipeline(registry, fn, coreCtx), options.timeoutMs, () => {
-      const span = formatTimeSpan(options.timeoutMs!);
-      logger.error(
-        `Timeout value of ${span} exceeded by function 'Functions.${name}' (Id: '${invocationId}'). Initiating cancellation.`,
-      );
-      setTimeout(
-        () =>
-          logger.warn(
-            `A function timeout has occurred. Restarting worker process executing invocationId '${invocationId}'. ` +
-              '(Locally the app shares the host process and is not restarted; the timed-out work may still run.)',
-          ),
-        0,
-      ).unref();
-      return new Error(`Timeout value of ${span} was exceeded by function: Functions.${name}.`);
-    });
+    const response = await withTimeout(
+      runPipeline(registry, fn, coreCtx, invocation),
+      options.timeoutMs,
+      () => {
+        const span = formatTimeSpan(options.timeoutMs!);
+        logger.error(
+          `Timeout value of ${span} exceeded by function 'Functions.${name}' (Id: '${invocationId}'). Initiating cancellation.`,
+        );
+        setTimeout(
+          () =>
+            logger.warn(
+              `A function timeout has occurred. Restarting worker process executing invocationId '${invocationId}'. ` +
+                '(Locally the app shares the host process and is not restarted; the timed-out work may still run.)',
+            ),
+          0,
+        ).unref();
+        return new Error(`Timeout value of ${span} was exceeded by function: Functions.${name}.`);
+      },
+    );
     logger.info(
       `Executed 'Functions.${name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
     );
