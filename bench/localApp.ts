@@ -17,6 +17,8 @@ export interface LocalAppOptions {
   env?: Record<string, string>;
   /** Azurite's debug log, to count storage requests (bench/requestLog.ts). */
   azuriteDebugLog?: string;
+  /** Azurite's data folder, when the run starts from data already there (default: in memory). */
+  azuriteLocation?: string;
 }
 
 export interface LocalApp {
@@ -39,7 +41,11 @@ export interface LocalApp {
 }
 
 export async function startLocalApp(options: LocalAppOptions = {}): Promise<LocalApp> {
-  const azurite = await startAzurite({ inMemoryPersistence: true, debugLog: options.azuriteDebugLog });
+  const azurite = await startAzurite({
+    inMemoryPersistence: !options.azuriteLocation,
+    location: options.azuriteLocation,
+    debugLog: options.azuriteDebugLog,
+  });
   const spawnedAt = performance.now();
   const { child, url } = await spawnApp({
     connectionString: azurite.connectionString,

@@ -1,66 +1,35 @@
 /**
- * A large job export through the app: BENCH_EXPORT_ROWS (default 20,000; Azurite takes rows into
- * one partition more slowly as it fills: 20,000 in a minute here, 60,000 in ten) results counted into
- * one job (written with the job store's own transactions, 99 rows each), then
- * `GET /api/jobs/{id}/results?format=jsonl` read to the end while the app process's resident
- * set is sampled every 50 ms. With HTTP streaming the export leaves page by page, so the
- * resident set stays where it was; a buffered host would hold the whole body (about 600 bytes
+ * A large job export through the app: BENCH_EXPORT_ROWS (default 200,000) succeeded results
+ * counted into one job (seeded into Azurite's data by bench/seedJobRows.ts: through the API
+ * Azurite would take hours for that many rows in one partition), then
+ * `GET /api/jobs/{id}/results?format=jsonl` read to the end while the memory of the app and its
+ * decoder process is sampled every 50 ms. With HTTP streaming the export leaves page by page,
+ * so the memory stays where it was; a buffered host would hold the whole body (about 800 bytes
  * per row) before sending a byte.
  */
-import { newJob } from '../../src/lib/jobs/job';
-import { JobStore } from '../../src/lib/jobs/jobStore';
-import { newResult, type ClassificationResult } from '../../src/lib/results/result';
-import { createStorageClients } from '../../src/lib/storage/clients';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startLocalApp } from '../localApp';
 import { treeRssKb } from '../procTree';
+import { seedJobRows } from '../seedJobRows';
 import type { ModeReport } from '../stats';
 
 const rssMbOf = (pid: number): number => treeRssKb(pid) / 1024;
 
 export async function exportStreamMode(): Promise<ModeReport> {
-  const rows = Number(process.env.BENCH_EXPORT_ROWS ?? 20_000);
-  const app = await startLocalApp();
+  const rows = Number(process.env.BENCH_EXPORT_ROWS ?? 200_000);
+  const location = mkdtempSync(path.join(os.tmpdir(), 'bench-export-'));
+  const seedStarted = performance.now();
+  const jobId = await seedJobRows(location, rows);
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const app = await startLocalApp({ azuriteLocation: location });
   try {
-    const jobs = new JobStore(createStorageClients({ AzureWebJobsStorage: app.connectionString }));
-    const job = newJob({ kind: 'upload', total: rows, listingComplete: true });
-    await jobs.create(job);
-    let etag = (await jobs.get(job.id))!.etag;
-    const seedStarted = performance.now();
-    for (let at = 0; at < rows; at += 99) {
-      const batch: ClassificationResult[] = [];
-      for (let i = at; i < Math.min(rows, at + 99); i++) {
-        const r = newResult({
-          id: `bench-${i}`,
-          status: 'succeeded',
-          source: {
-            name: `photos/${i}.jpg`,
-            bytes: 23133,
-            sha256: 'f'.repeat(64),
-            contentType: 'image/jpeg',
-          },
-          model: { id: 'mobilenetv2-12-int8', sha256: 'a'.repeat(64) },
-          jobId: job.id,
-        });
-        r.predictions = [
-          { label: 'tabby, tabby cat', classIndex: 281, score: 0.71 },
-          { label: 'tiger cat', classIndex: 282, score: 0.2 },
-          { label: 'Egyptian cat', classIndex: 285, score: 0.05 },
-          { label: 'lynx, catamount', classIndex: 287, score: 0.02 },
-          { label: 'plastic bag', classIndex: 728, score: 0.01 },
-        ];
-        r.completedAt = r.createdAt;
-        batch.push(r);
-      }
-      job.succeeded += batch.length;
-      etag = await jobs.commitResults(job, etag, batch);
-    }
-    const seedSeconds = (performance.now() - seedStarted) / 1000;
-
     const before = rssMbOf(app.pid);
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMbOf(app.pid))), 50);
     const started = performance.now();
-    const res = await fetch(`${app.url}/api/jobs/${job.id}/results?format=jsonl`);
+    const res = await fetch(`${app.url}/api/jobs/${jobId}/results?format=jsonl`);
     const reader = res.body!.getReader();
     let bytes = 0;
     let lines = 0;
@@ -84,10 +53,11 @@ export async function exportStreamMode(): Promise<ModeReport> {
       note:
         `${(bytes / 2 ** 20).toFixed(0)} MB in ${seconds.toFixed(1)} s; app RSS ${before.toFixed(0)} MB before, ` +
         `${peak.toFixed(0)} MB at most while streaming (+${(peak - before).toFixed(0)} MB); p50 = first byte ms; ` +
-        `rows seeded in ${seedSeconds.toFixed(0)} s`,
+        `rows seeded in ${seedSeconds.toFixed(0)} s (bench/seedJobRows.ts)`,
       metrics: { rssGrowthMb: peak - before, exportMb: bytes / 2 ** 20 },
     };
   } finally {
     await app.stop();
+    rmSync(location, { recursive: true, force: true });
   }
 }
