@@ -7,8 +7,8 @@
 'use strict';
 
 (() => {
-  /** The contract's default limit (20 MiB); the server checks again and answers 413 if lower. */
-  const MAX_BYTES = 20 * 1024 * 1024;
+  /** The byte limit: the contract's default until GET /api/limits answers; the server checks again (413). */
+  let maxBytes = 20 * 1024 * 1024;
   /** Declared types the server accepts; an empty type (some systems, e.g. for AVIF) falls back to the extension. */
   const TYPE_BY_EXTENSION = {
     jpg: 'image/jpeg',
@@ -21,14 +21,24 @@
     tiff: 'image/tiff',
     avif: 'image/avif',
   };
-  const ACCEPTED_TYPES = new Set(Object.values(TYPE_BY_EXTENSION));
+  const TYPE_NAMES = {
+    'image/jpeg': 'JPEG',
+    'image/png': 'PNG',
+    'image/webp': 'WebP',
+    'image/gif': 'GIF',
+    'image/tiff': 'TIFF',
+    'image/avif': 'AVIF',
+  };
+  /** Replaced by the server's list (GET /api/limits) when it answers. */
+  let acceptedTypes = new Set(Object.values(TYPE_BY_EXTENSION));
   /** Uploads (request URL + PUT) at once; polling does not hold a slot. */
   const MAX_CONCURRENT_UPLOADS = 4;
   /** Fast at first (a small image is classified in well under a second), then easing off to 3 s. */
   const POLL_DELAYS_MS = [250, 250, 250, 500, 500, 750, 1000, 1500, 2000, 3000];
   const POLL_GIVE_UP_MS = 120_000;
   const STORAGE_KEY = 'image-classifier.uploads.v1';
-  const MAX_KEPT = 200;
+  /** Results kept on the page (and in sessionStorage): a batch of a thousand photos fits. */
+  const MAX_KEPT = 1000;
 
   /** Human text for the contract's error codes, plus the page's own (network, timeout, ...). */
   const ERROR_TEXT = {
@@ -82,10 +92,22 @@
     modelChoice: $('model-choice'),
     modelSelect: $('model-select'),
     resultsHeading: $('results-heading'),
+    accepted: $('accepted'),
+    summary: $('summary'),
+    toolbar: $('toolbar'),
+    filterText: $('filter-text'),
+    filterStatus: $('filter-status'),
+    sort: $('sort'),
+    noneMatch: $('none-match'),
+    downloadCsv: $('download-csv'),
+    downloadJsonl: $('download-jsonl'),
   };
 
   /** key -> { item, card, file?, thumbUrl?, xhr?, pollToken? }; `item` is what sessionStorage keeps. */
   const entries = new Map();
+  /** When the current batch began (the first file added to an empty page), for the rate and ETA. */
+  const batch = { startedAt: 0, doneAtStart: 0 };
+  let nextAdded = 0;
   const waiting = [];
   let activeUploads = 0;
 
@@ -103,13 +125,13 @@
 
   /** The reason a file cannot be sent, or '' when it can. */
   function rejectionFor(file, type) {
-    if (!ACCEPTED_TYPES.has(type)) {
+    if (!acceptedTypes.has(type)) {
       const what = type ? `a ${type} file` : 'of an unknown type';
       return `“${file.name}” was not uploaded: it is ${what}. Choose a JPEG, PNG, WebP, GIF, TIFF or AVIF image.`;
     }
     if (file.size === 0) return `“${file.name}” was not uploaded: it is empty (0 bytes).`;
-    if (file.size > MAX_BYTES) {
-      return `“${file.name}” was not uploaded: it is ${formatBytes(file.size)}, over the 20 MiB limit. Resize or compress it.`;
+    if (file.size > maxBytes) {
+      return `“${file.name}” was not uploaded: it is ${formatBytes(file.size)}, over the ${formatLimit(maxBytes)} limit. Resize or compress it.`;
     }
     return '';
   }
@@ -125,7 +147,20 @@
         els.rejections.append(li);
         continue;
       }
-      const item = { key: newKey(), name: file.name, size: file.size, type, phase: 'queued', progress: 0 };
+      if (!batch.startedAt) {
+        batch.startedAt = Date.now();
+        batch.doneAtStart = [...entries.values()].filter(({ item }) => stateOf(item) !== 'pending').length;
+      }
+      const item = {
+        key: newKey(),
+        name:
+          file.name || `pasted-${entries.size + 1}.${(type.split('/')[1] || 'png').replace('jpeg', 'jpg')}`,
+        size: file.size,
+        type,
+        phase: 'queued',
+        progress: 0,
+        added: nextAdded++,
+      };
       const entry = { item, file, thumbUrl: URL.createObjectURL(file) };
       entries.set(item.key, entry);
       entry.card = createCard(entry);
@@ -382,6 +417,21 @@
     retryButton.setAttribute('aria-label', `Retry ${entry.item.name}`);
     retryButton.addEventListener('click', () => retry(entry));
     const timings = el('p', 'timings', root);
+    const removeButton = el('button', 'button remove', root);
+    removeButton.type = 'button';
+    removeButton.textContent = 'Remove';
+    removeButton.setAttribute('aria-label', `Remove ${entry.item.name}`);
+    removeButton.addEventListener('click', () => {
+      const next = entry.card.root.nextElementSibling || entry.card.root.previousElementSibling;
+      removeEntry(entry.item.key);
+      save();
+      renderList();
+      announce(`${entry.item.name} removed.`);
+      // Keep keyboard users in the list: the next card's name, else the file chooser.
+      const name = next && next.querySelector('.name');
+      if (name) name.focus();
+      else els.input.focus();
+    });
 
     if (entry.thumbUrl) {
       const img = el('img', '', thumb);
@@ -405,6 +455,7 @@
       problemDetail,
       retryButton,
       timings,
+      removeButton,
     };
   }
 
@@ -421,6 +472,9 @@
     const state = item.phase === 'done' ? 'succeeded' : item.phase === 'failed' ? 'failed' : 'pending';
     card.root.dataset.state = state;
     card.root.dataset.id = item.id || '';
+    // Removing a file still in flight cancels it (its upload is aborted, its polling stops).
+    card.removeButton.textContent = state === 'pending' ? 'Cancel' : 'Remove';
+    card.removeButton.setAttribute('aria-label', `${card.removeButton.textContent} ${item.name}`);
 
     const source = (result && result.source) || {};
     const parts = [formatBytes(item.size), item.type];
@@ -437,6 +491,7 @@
       const p = predictions[i];
       row.li.classList.toggle('skeleton', !p);
       row.label.textContent = p ? p.label : '';
+      row.label.title = p ? p.label : ''; // a long label is cut to its column
       row.score.textContent = p ? formatScore(p.score) : '';
       row.fill.style.width = p ? `${Math.max(0, Math.min(1, p.score)) * 100}%` : '0';
     });
@@ -455,6 +510,159 @@
       timed && state !== 'pending'
         ? `Timings: queue ${ms(t.queueMs)}, download ${ms(t.downloadMs)}, decode ${ms(t.decodeMs)}, inference ${ms(t.inferMs)}, total ${ms(t.totalMs)}`
         : '';
+    scheduleView();
+  }
+
+  // ---- the batch: summary, filter, sort, view ----
+
+  let viewScheduled = false;
+  /** Summary, filter and order follow every change, at most a few times a second (a 500-file batch changes often). */
+  function scheduleView() {
+    if (viewScheduled) return;
+    viewScheduled = true;
+    setTimeout(() => {
+      viewScheduled = false;
+      renderSummary();
+      applyView();
+    }, 200);
+  }
+
+  function stateOf(item) {
+    return item.phase === 'done' ? 'succeeded' : item.phase === 'failed' ? 'failed' : 'pending';
+  }
+
+  function renderSummary() {
+    let done = 0;
+    let failed = 0;
+    let pending = 0;
+    for (const { item } of entries.values()) {
+      const state = stateOf(item);
+      if (state === 'succeeded') done++;
+      else if (state === 'failed') failed++;
+      else pending++;
+    }
+    els.summary.hidden = entries.size === 0;
+    const parts = [`${done} done`, `${failed} failed`, `${pending} in progress`];
+    const finished = done + failed - batch.doneAtStart;
+    const seconds = (Date.now() - batch.startedAt) / 1000;
+    if (batch.startedAt && finished > 0 && seconds > 0) {
+      const rate = finished / seconds;
+      parts.push(`${rate.toFixed(1)} images/s`);
+      if (pending > 0) parts.push(`about ${formatDuration(pending / rate)} left`);
+    }
+    els.summary.textContent = parts.join(' · ');
+    if (pending === 0) batch.startedAt = 0; // the next files start a new batch
+  }
+
+  function formatDuration(seconds) {
+    if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+    return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  }
+
+  function matches(item) {
+    const status = els.filterStatus.value;
+    if (status && stateOf(item) !== status) return false;
+    const text = els.filterText.value.trim().toLowerCase();
+    if (!text) return true;
+    const labels = ((item.result && item.result.predictions) || []).map((p) => p.label);
+    return [item.name, ...labels].some((t) => t.toLowerCase().includes(text));
+  }
+
+  const SORTS = {
+    added: (a, b) => a.item.added - b.item.added,
+    name: (a, b) => a.item.name.localeCompare(b.item.name, undefined, { numeric: true }),
+    score: (a, b) => topScore(b.item) - topScore(a.item) || a.item.added - b.item.added,
+  };
+
+  function topScore(item) {
+    const top = item.phase === 'done' && item.result && (item.result.predictions || [])[0];
+    return top ? top.score : -1;
+  }
+
+  function applyView() {
+    const sorted = [...entries.values()].sort(SORTS[els.sort.value] || SORTS.added);
+    let shown = 0;
+    let previous = null;
+    for (const entry of sorted) {
+      const visible = matches(entry.item);
+      entry.card.root.hidden = !visible;
+      if (visible) shown++;
+      // Move a card only when it is out of place: moving focusable nodes loses focus.
+      const expected = previous ? previous.nextElementSibling : els.results.firstElementChild;
+      if (expected !== entry.card.root) {
+        if (previous) previous.after(entry.card.root);
+        else els.results.prepend(entry.card.root);
+      }
+      previous = entry.card.root;
+    }
+    els.noneMatch.hidden = entries.size === 0 || shown > 0;
+  }
+
+  // ---- downloads: the page's results, as the job export writes them ----
+
+  /** A spreadsheet runs a cell starting like a formula; a leading quote stops it (OWASP, as src/lib/results/csv.ts). */
+  const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+  function csvCell(value) {
+    if (typeof value === 'number') return String(value);
+    const text = FORMULA_START.test(value) ? `'${value}` : value;
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  }
+
+  /** The result of every finished file, the server's when there is one. */
+  function finishedResults() {
+    return [...entries.values()]
+      .filter(({ item }) => item.phase === 'done' || item.phase === 'failed')
+      .sort(SORTS[els.sort.value] || SORTS.added)
+      .map(({ item }) =>
+        item.result && (item.result.status === 'succeeded' || item.result.status === 'failed')
+          ? item.result
+          : {
+              id: item.id,
+              status: 'failed',
+              source: { name: item.name, bytes: item.size },
+              error: item.error,
+            },
+      );
+  }
+
+  /** Saves `data` (text or a Blob) as a file the browser downloads. */
+  function download(fileName, type, data) {
+    const url = URL.createObjectURL(new Blob([data], { type }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = fileName;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  function downloadCsv() {
+    const lines = [['name', 'status', 'label', 'score', 'errorCode', 'predictions'].join(',')];
+    for (const r of finishedResults()) {
+      const top = (r.predictions || [])[0];
+      lines.push(
+        [
+          r.source.name,
+          r.status,
+          top ? top.label : '',
+          top ? top.score : '',
+          (r.error && r.error.code) || '',
+          r.predictions ? JSON.stringify(r.predictions.slice(0, 5)) : '',
+        ]
+          .map(csvCell)
+          .join(','),
+      );
+    }
+    download('results.csv', 'text/csv', `${lines.join('\r\n')}\r\n`);
+  }
+
+  function downloadJsonl() {
+    const text = finishedResults()
+      .map((r) => JSON.stringify(r))
+      .join('\n');
+    download('results.jsonl', 'application/x-ndjson', text ? `${text}\n` : '');
   }
 
   function renderProgress(entry) {
@@ -486,6 +694,13 @@
   function renderList() {
     els.empty.hidden = entries.size > 0;
     els.clear.hidden = entries.size === 0;
+    els.toolbar.hidden = entries.size === 0;
+    scheduleView();
+  }
+
+  /** A limit as people write it: "20 MiB", not "20.0 MiB". */
+  function formatLimit(n) {
+    return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : formatBytes(n);
   }
 
   function formatBytes(n) {
@@ -530,6 +745,8 @@
     if (!Array.isArray(items)) return;
     for (const item of items) {
       if (!item || typeof item.key !== 'string' || typeof item.name !== 'string') continue;
+      if (typeof item.added !== 'number') item.added = nextAdded;
+      nextAdded = Math.max(nextAdded, item.added + 1);
       const entry = { item };
       entries.set(item.key, entry);
       entry.card = createCard(entry);
@@ -566,6 +783,7 @@
   els.clear.addEventListener('click', () => {
     for (const key of [...entries.keys()]) removeEntry(key);
     waiting.length = 0;
+    Object.assign(batch, { startedAt: 0, doneAtStart: 0 });
     els.rejections.replaceChildren();
     save();
     renderList();
@@ -599,7 +817,47 @@
     addFiles(event.dataTransfer.files);
   });
 
+  // Images pasted anywhere on the page (a screenshot, a copied file) are added like dropped ones.
+  document.addEventListener('paste', (event) => {
+    const files = event.clipboardData ? [...event.clipboardData.files] : [];
+    if (files.length === 0) return;
+    event.preventDefault();
+    addFiles(files);
+  });
+
+  for (const control of [els.filterText, els.filterStatus, els.sort]) {
+    control.addEventListener(control === els.filterText ? 'input' : 'change', applyView);
+  }
+  for (const radio of document.querySelectorAll('input[name="view"]')) {
+    radio.addEventListener('change', () =>
+      els.results.classList.toggle('grid', radio.value === 'grid' && radio.checked),
+    );
+  }
+  els.downloadCsv.addEventListener('click', downloadCsv);
+  els.downloadJsonl.addEventListener('click', downloadJsonl);
+
   for (const node of document.querySelectorAll('.origin')) node.textContent = location.origin;
+
+  /** The server's limits and accepted types (GET /api/limits) replace the defaults this page started with. */
+  async function loadLimits() {
+    try {
+      const response = await fetch('api/limits', { cache: 'no-store' });
+      const limits = response.ok ? await response.json() : undefined;
+      if (!limits || typeof limits.maxBytes !== 'number' || !Array.isArray(limits.types)) return;
+      maxBytes = limits.maxBytes;
+      acceptedTypes = new Set(limits.types);
+      const names = limits.types.map((t) => TYPE_NAMES[t] || t);
+      const list =
+        names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0];
+      els.accepted.textContent = `${list}, up to ${formatLimit(maxBytes)} each.`;
+      const extensions = Object.keys(TYPE_BY_EXTENSION).filter((ext) =>
+        acceptedTypes.has(TYPE_BY_EXTENSION[ext]),
+      );
+      els.input.accept = [...limits.types, ...extensions.map((ext) => `.${ext}`)].join(',');
+    } catch {
+      // The defaults stay; the server still refuses what it does not accept.
+    }
+  }
 
   async function showModel() {
     try {
@@ -633,7 +891,223 @@
     }
   }
 
+  // ---- bulk jobs: start one over a container prefix, watch it, cancel it, download its results ----
+
+  const JOBS_KEY = 'image-classifier.jobs.v1';
+  const MAX_JOBS = 20;
+  const JOB_POLL_MS = 1000;
+  const jobEls = {
+    form: $('job-form'),
+    container: $('job-container'),
+    prefix: $('job-prefix'),
+    key: $('job-key'),
+    error: $('job-error'),
+    list: $('jobs'),
+  };
+  /** id -> { job: what localStorage keeps, view?: the last GET answer, card } */
+  const jobs = new Map();
+
+  /** The function key, when given: Azure asks for it on the job routes; it is never stored. */
+  function jobHeaders(extra) {
+    const headers = Object.assign({ accept: 'application/json' }, extra);
+    if (jobEls.key.value) headers['x-functions-key'] = jobEls.key.value;
+    return headers;
+  }
+
+  function saveJobs() {
+    try {
+      localStorage.setItem(JOBS_KEY, JSON.stringify([...jobs.values()].map((j) => j.job).slice(-MAX_JOBS)));
+    } catch {
+      // Storage disabled: jobs are still shown until the page closes.
+    }
+  }
+
+  async function startJob(event) {
+    event.preventDefault();
+    jobEls.error.textContent = '';
+    const container = jobEls.container.value.trim();
+    if (!container) {
+      jobEls.error.textContent = 'Name the container to classify (the drop folder is “images”).';
+      jobEls.container.focus();
+      return;
+    }
+    const body = { container, prefix: jobEls.prefix.value.trim() || undefined };
+    if (!els.modelChoice.hidden) body.model = els.modelSelect.value;
+    let response;
+    let answer;
+    try {
+      response = await fetch('api/jobs', {
+        method: 'POST',
+        headers: jobHeaders({ 'content-type': 'application/json' }),
+        body: JSON.stringify(body),
+      });
+      answer = await response.json().catch(() => undefined);
+    } catch (err) {
+      jobEls.error.textContent = `${ERROR_TEXT.network} (${String(err && err.message)})`;
+      return;
+    }
+    if (response.status !== 202 || !answer || typeof answer.id !== 'string') {
+      const error = answer && answer.error;
+      jobEls.error.textContent =
+        response.status === 401
+          ? 'The server asks for a function key: paste the app’s key in “Function key”.'
+          : `The job was not started: ${(error && error.message) || `HTTP ${response.status}`}`;
+      return;
+    }
+    addJob({ id: answer.id, container, prefix: body.prefix || '', addedAt: Date.now() });
+    saveJobs();
+    announce(`Job started over ${container}/${body.prefix || ''}.`);
+  }
+
+  function addJob(job) {
+    const entry = { job, card: createJobCard(job) };
+    jobs.set(job.id, entry);
+    jobEls.list.prepend(entry.card.root);
+    void watchJob(entry);
+  }
+
+  function createJobCard(job) {
+    const el = (tag, className, parent) => {
+      const node = document.createElement(tag);
+      if (className) node.className = className;
+      if (parent) parent.append(node);
+      return node;
+    };
+    const root = el('li', 'job');
+    const title = el('h3', 'job-title', root);
+    title.textContent = `${job.container}/${job.prefix}`;
+    const progress = el('progress', 'job-progress', root);
+    progress.setAttribute('aria-label', `Progress of the job over ${job.container}/${job.prefix}`);
+    const counts = el('p', 'job-counts', root);
+    counts.textContent = 'Starting…';
+    const actions = el('p', 'job-actions', root);
+    const button = (text, label, onClick) => {
+      const b = el('button', 'button', actions);
+      b.type = 'button';
+      b.textContent = text;
+      b.setAttribute('aria-label', `${label} ${job.container}/${job.prefix}`);
+      b.addEventListener('click', onClick);
+      return b;
+    };
+    const cancel = button('Cancel job', 'Cancel the job over', () => void cancelJob(job));
+    const csv = button('Download CSV', 'Download CSV of the job over', () => void downloadJob(job, 'csv'));
+    const jsonl = button('Download JSON lines', 'Download JSON lines of the job over', () =>
+      downloadJob(job, 'jsonl'),
+    );
+    const forget = button('Forget', 'Forget the job over', () => {
+      jobs.delete(job.id);
+      root.remove();
+      saveJobs();
+      jobEls.container.focus();
+    });
+    return { root, progress, counts, cancel, csv, jsonl, forget };
+  }
+
+  async function watchJob(entry) {
+    for (;;) {
+      if (!jobs.has(entry.job.id)) return;
+      let view;
+      try {
+        const response = await fetch(`api/jobs/${encodeURIComponent(entry.job.id)}`, {
+          headers: jobHeaders(),
+          cache: 'no-store',
+        });
+        if (response.status === 404) {
+          entry.card.counts.textContent = 'The server no longer knows this job.';
+          entry.card.cancel.hidden = true;
+          return;
+        }
+        view = response.ok ? await response.json() : undefined;
+        if (response.status === 401)
+          entry.card.counts.textContent = 'The server asks for a function key to show this job.';
+      } catch {
+        view = undefined; // a network blip: keep watching
+      }
+      if (view) {
+        entry.view = view;
+        renderJob(entry);
+        if (view.status !== 'running') return;
+      }
+      await sleep(JOB_POLL_MS);
+    }
+  }
+
+  const JOB_STATUS_TEXT = {
+    running: 'Running',
+    succeeded: 'Finished',
+    failed: 'Failed',
+    cancelled: 'Cancelled',
+  };
+
+  function renderJob(entry) {
+    const { view, card } = entry;
+    const done = view.succeeded + view.failed;
+    card.root.dataset.status = view.status;
+    card.progress.max = Math.max(1, view.total);
+    card.progress.value = done;
+    const parts = [
+      `${JOB_STATUS_TEXT[view.status] || view.status}: ${done} of ${view.total}${view.listingComplete ? '' : '+'} images`,
+      `${view.failed} failed`,
+    ];
+    if (view.status === 'running' && done > 0 && view.startedAt) {
+      const rate = done / Math.max(1, (Date.now() - Date.parse(view.startedAt)) / 1000);
+      parts.push(`${rate.toFixed(1)} images/s`);
+      if (view.listingComplete && view.pending > 0)
+        parts.push(`about ${formatDuration(view.pending / rate)} left`);
+    }
+    if (view.skipped) parts.push(`${view.skipped} not classified`);
+    if (view.reason) parts.push(view.reason);
+    card.counts.textContent = parts.join(' · ');
+    card.cancel.hidden = view.status !== 'running';
+  }
+
+  async function cancelJob(job) {
+    try {
+      const response = await fetch(`api/jobs/${encodeURIComponent(job.id)}`, {
+        method: 'DELETE',
+        headers: jobHeaders(),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      announce(`Job over ${job.container}/${job.prefix} cancelled.`);
+      const entry = jobs.get(job.id);
+      if (entry) void watchJob(entry);
+    } catch (err) {
+      jobEls.error.textContent = `The job was not cancelled: ${String(err && err.message)}`;
+    }
+  }
+
+  /** Fetched (the key goes in a header, which a plain link cannot send), then saved as a file. */
+  async function downloadJob(job, format) {
+    try {
+      const response = await fetch(`api/jobs/${encodeURIComponent(job.id)}/results?format=${format}`, {
+        headers: jobHeaders(),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const type = format === 'csv' ? 'text/csv' : 'application/x-ndjson';
+      download(`job-${job.id}.${format}`, type, await response.blob());
+    } catch (err) {
+      jobEls.error.textContent = `The results were not downloaded: ${String(err && err.message)}`;
+    }
+  }
+
+  function restoreJobs() {
+    let kept = [];
+    try {
+      kept = JSON.parse(localStorage.getItem(JOBS_KEY) || '[]');
+    } catch {
+      kept = [];
+    }
+    if (!Array.isArray(kept)) return;
+    for (const job of kept) {
+      if (job && typeof job.id === 'string' && typeof job.container === 'string') addJob(job);
+    }
+  }
+
+  jobEls.form.addEventListener('submit', (event) => void startJob(event));
+
   restore();
+  restoreJobs();
+  void loadLimits();
   void showModel();
   void offerModels();
 })();

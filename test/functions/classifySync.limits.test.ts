@@ -1,7 +1,8 @@
 /**
  * POST /api/classify's byte limit, with the app started at CLASSIFIER_MAX_BYTES=100000 so the
  * over-limit bodies stay small: checked from Content-Length, while reading a body that has none,
- * and, for base64, on the decoded size. Also CLASSIFIER_SYNC_CONCURRENCY=1: a burst waits its turn.
+ * and, for base64, on the decoded size. Also CLASSIFIER_SYNC_CONCURRENCY=1: a burst waits its turn,
+ * and GET /api/limits tells the same limit (the page checks files with it).
  */
 import type { ClassificationResult } from '../../src/lib/results/result';
 import * as img from '../support/images';
@@ -29,6 +30,16 @@ async function classify(
   } as RequestInit);
   return { status: response.status, body: (await response.json()) as ClassificationResult };
 }
+
+it('GET /api/limits answers the byte limit the app runs with and the accepted types', async () => {
+  const response = await fetch(`${stack.url}/api/limits`);
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual({
+    maxBytes: MAX_BYTES,
+    maxPixels: 50_000_000,
+    types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif'],
+  });
+});
 
 /** A body with no Content-Length (chunked), so only the streaming check can stop it. */
 function chunked(bytes: Buffer): ReadableStream<Uint8Array> {

@@ -1,0 +1,207 @@
+/**
+ * The page with a real batch, in Debian's Chromium against the real local stack: 500 photos
+ * dropped at once fill the results with a live summary line; a label filter narrows them, a
+ * status filter and the sort order work; the grid view tiles them; CSV and JSON lines downloads
+ * hold every result (formula-like names neutralised); pasted images are added; Cancel and
+ * Remove work from the keyboard; the byte limit and types come from GET /api/limits.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { axeViolations } from '../support/axe';
+import { PHOTOS, SHARED } from '../support/images';
+import { useLocalStack } from '../support/stack';
+
+const VAL = path.join(SHARED, 'datasets/imagenet-val-dev/images');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BATCH = 500;
+
+const stack = useLocalStack();
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    headless: true,
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+}, 30_000);
+afterAll(() => browser?.close());
+beforeEach(async () => {
+  context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+});
+afterEach(() => context.close());
+
+async function openPage(): Promise<{ page: Page; problems: string[] }> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => problems.push(err.message));
+  await page.goto(`${stack.url}/`);
+  await page.waitForFunction(() => !document.getElementById('model-name')?.textContent.includes('checking'));
+  return { page, problems };
+}
+
+const visibleCards = (page: Page) =>
+  page.$$eval('.card', (nodes) =>
+    nodes
+      .filter((n) => !(n as HTMLElement).hidden)
+      .map((n) => ({
+        name: n.querySelector('.name')?.textContent ?? '',
+        state: (n as HTMLElement).dataset.state ?? '',
+        labels: [...n.querySelectorAll('.prediction .label')].map((l) => l.textContent ?? ''),
+        score: Number.parseFloat(n.querySelector('.prediction .score')?.textContent ?? '-1'),
+        left: Math.round(n.getBoundingClientRect().left),
+      })),
+  );
+
+async function downloadText(page: Page, button: string): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+  return readFileSync(await download.path(), 'utf8');
+}
+
+it(`shows ${BATCH} photos dropped at once with a live summary, filters, sorts, tiles and downloads them`, async () => {
+  const { page, problems } = await openPage();
+  expect(await axeViolations(page)).toEqual([]); // the empty page
+  const files = readdirSync(VAL)
+    .sort()
+    .slice(0, BATCH - 1)
+    .map((f) => ({ name: f, mimeType: 'image/jpeg', buffer: readFileSync(path.join(VAL, f)) }));
+  // An anonymous name that a spreadsheet would run as a formula.
+  files.push({ name: '=HYPERLINK("x").jpg', mimeType: 'image/jpeg', buffer: files[0].buffer });
+  // Built in the page from base64 (an array of numbers per file would be ten times the size).
+  const dataTransfer = await page.evaluateHandle(
+    (all) => {
+      const dt = new DataTransfer();
+      for (const f of all) {
+        const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name, { type: f.mimeType }));
+      }
+      return dt;
+    },
+    files.map((f) => ({ name: f.name, mimeType: f.mimeType, base64: f.buffer.toString('base64') })),
+  );
+  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+
+  // The summary line moves while the batch runs: a rate and what is left.
+  const live = await page.waitForFunction(
+    () => {
+      const text = document.getElementById('summary')?.textContent ?? '';
+      return (
+        /\d+ done · \d+ failed · [1-9]\d* in progress · [\d.]+ images\/s · about .+ left/.test(text) && text
+      );
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
+  expect(await live.jsonValue()).toMatch(/images\/s/);
+  await page.waitForFunction(
+    (n) =>
+      document.getElementById('summary')?.textContent?.startsWith(`${n} done · 0 failed · 0 in progress`),
+    BATCH,
+    { timeout: 240_000, polling: 500 },
+  );
+  expect(await page.locator('.card').count()).toBe(BATCH);
+
+  expect(await axeViolations(page)).toEqual([]); // the list with its summary and tools
+
+  // Filter by a label: only cards with it among their labels (or in the name) stay.
+  const all = await visibleCards(page);
+  const label = all[0].labels[0];
+  await page.fill('#filter-text', label.split(',')[0]);
+  const narrowed = await visibleCards(page);
+  expect(narrowed.length).toBeGreaterThan(0);
+  expect(narrowed.length).toBeLessThan(BATCH);
+  const word = label.split(',')[0].toLowerCase();
+  for (const card of narrowed)
+    expect([card.name, ...card.labels].some((t) => t.toLowerCase().includes(word))).toBe(true);
+  await page.fill('#filter-text', '');
+  await page.selectOption('#filter-status', 'failed');
+  expect(await visibleCards(page)).toEqual([]);
+  expect(await page.isVisible('#none-match')).toBe(true);
+  await page.selectOption('#filter-status', '');
+
+  // Sort by score: highest first.
+  await page.selectOption('#sort', 'score');
+  const scores = (await visibleCards(page)).map((c) => c.score);
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+  // Grid view: several tiles per row.
+  await page.check('input[name="view"][value="grid"]');
+  const tiles = (await visibleCards(page)).slice(0, 8);
+  expect(new Set(tiles.map((t) => t.left)).size).toBeGreaterThan(2);
+  expect(await axeViolations(page)).toEqual([]);
+  // For the README (docs/images/ is refreshed from test-output/ by hand).
+  await page.locator('#results-heading').scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.getElementById('results-heading')?.scrollIntoView());
+  await page.screenshot({ path: path.resolve(__dirname, '../../test-output/batch-grid.png') });
+
+  // Downloads: every result, the job export's columns, the formula-like name neutralised.
+  const csv = (await downloadText(page, '#download-csv')).trimEnd().split('\r\n');
+  expect(csv[0]).toBe('name,status,label,score,errorCode,predictions');
+  expect(csv).toHaveLength(BATCH + 1);
+  expect(csv.some((row) => row.startsWith(`"'=HYPERLINK(""x"").jpg",succeeded,`))).toBe(true);
+  const jsonl = (await downloadText(page, '#download-jsonl')).trimEnd().split('\n');
+  expect(jsonl).toHaveLength(BATCH);
+  const first = JSON.parse(jsonl[0]) as { status: string; predictions: unknown[]; source: { name: string } };
+  expect(first).toMatchObject({ status: 'succeeded', predictions: expect.any(Array) });
+  expect(problems).toEqual([]);
+}, 300_000);
+
+it('adds pasted images, and cancels and removes files from the keyboard', async () => {
+  const { page, problems } = await openPage();
+  const bytes = [...readFileSync(path.join(PHOTOS, 'chelsea.png'))];
+  await page.evaluate((b) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(b)], 'image.png', { type: 'image/png' }));
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+  }, bytes);
+  await page.waitForFunction(
+    () => document.querySelector<HTMLElement>('.card')?.dataset.state === 'succeeded',
+    undefined,
+    {
+      timeout: 30_000,
+    },
+  );
+  const [pasted] = await visibleCards(page);
+  expect(pasted.labels[0]).toMatch(/cat/);
+
+  // A second file held at its upload: Cancel stops it and removes its card.
+  await page.route(/\/uploads\/[0-9a-f-]+\?/, () => undefined); // never answered
+  await page.setInputFiles('#file-input', path.join(PHOTOS, 'coffee.png'));
+  const cancel = page.getByRole('button', { name: 'Cancel coffee.png' });
+  await cancel.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.card').length === 1);
+  // Remove the pasted one with the keyboard: focus goes back to the file chooser.
+  await page.getByRole('button', { name: 'Remove image.png' }).focus();
+  await page.keyboard.press('Enter');
+  expect(await page.locator('.card').count()).toBe(0);
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('file-input');
+  expect(problems).toEqual([]);
+}, 60_000);
+
+it('checks files with the limits the server gives (GET /api/limits)', async () => {
+  const page = await context.newPage();
+  await page.route('**/api/limits', (route) =>
+    route.fulfill({ json: { maxBytes: 100_000, maxPixels: 50_000_000, types: ['image/jpeg', 'image/png'] } }),
+  );
+  await page.goto(`${stack.url}/`);
+  await page.waitForFunction(() => document.getElementById('accepted')?.textContent?.includes('97.7 KiB'));
+  expect(await page.textContent('#accepted')).toBe('JPEG or PNG, up to 97.7 KiB each.');
+  expect(await page.getAttribute('#file-input', 'accept')).toContain('image/png');
+  await page.setInputFiles('#file-input', [
+    { name: 'chelsea.png', mimeType: 'image/png', buffer: readFileSync(path.join(PHOTOS, 'chelsea.png')) },
+    { name: 'tiny.webp', mimeType: 'image/webp', buffer: Buffer.from('RIFF0000WEBP') },
+  ]);
+  const rejections = await page.locator('#rejection-list li').allTextContents();
+  expect(await axeViolations(page)).toEqual([]); // the rejections shown
+  expect(rejections).toEqual([
+    expect.stringMatching(/“chelsea\.png” was not uploaded: it is 234\.9 KiB, over the 97\.7 KiB limit/),
+    expect.stringMatching(/“tiny\.webp” was not uploaded: it is a image\/webp file/),
+  ]);
+  expect(await page.locator('.card').count()).toBe(0);
+});
