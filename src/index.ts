@@ -10,7 +10,15 @@
  * src/lib/telemetry/resultTelemetry.ts adds what each image tells. Without the setting nothing
  * here loads: the CLI, the tests and a plain `npm start` pay nothing for it.
  */
-if (process.env.APPLICATIONINSIGHTS_CONNECTION_STRING) startTelemetry();
+if (process.env.APPLICATIONINSIGHTS_CONNECTION_STRING) {
+  // Telemetry is never worth the app: an entry file that throws stops the worker loading the
+  // function files after it, so a bad connection string or a missing package only warns.
+  try {
+    startTelemetry();
+  } catch (err) {
+    console.warn(`OpenTelemetry was not started: ${(err as Error).message}`);
+  }
+}
 
 function startTelemetry(): void {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when telemetry is on */
@@ -24,7 +32,7 @@ function startTelemetry(): void {
   // In Azure the component refuses keys (DisableLocalAuth): the host and this exporter send with
   // the identity that APPLICATIONINSIGHTS_AUTHENTICATION_STRING names ("ClientId=...;Authorization=AAD").
   const auth = process.env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
-  const clientId = /(?:^|;)\s*ClientId=([^;]+)/i.exec(auth)?.[1];
+  const clientId = /(?:^|;)\s*ClientId=([^;]+)/i.exec(auth)?.[1]?.trim();
   const credential = /(?:^|;)\s*Authorization=AAD\b/i.test(auth)
     ? new ManagedIdentityCredential(clientId ? { clientId } : {})
     : undefined;

@@ -14,7 +14,14 @@ const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 /** A text cell as a spreadsheet may safely open it. */
 export const neutraliseCell = (value: string): string => (FORMULA_START.test(value) ? `'${value}` : value);
 
-const OPTIONS = { record_delimiter: 'windows', cast: { string: neutraliseCell } } as const;
+// quote_record_delimiter: with the 'windows' delimiter csv-stringify would quote only a full
+// CRLF, leaving a lone LF or CR in a name unquoted, which a spreadsheet splits into a new row
+// (whose first cell the neutraliser never saw).
+const OPTIONS = {
+  record_delimiter: 'windows',
+  quote_record_delimiter: true,
+  cast: { string: neutraliseCell },
+} as const;
 
 export const CSV_COLUMNS = ['name', 'status', 'label', 'score', 'errorCode', 'predictions'] as const;
 

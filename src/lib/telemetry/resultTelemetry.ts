@@ -69,8 +69,11 @@ export class ResultTelemetry {
       'classifier.reused': result.reused === true,
     };
     this.images.add(1, dimensions);
-    this.duration.record(result.timings.totalMs, dimensions);
-    if (path !== 'sync') this.queueLatency.record(result.timings.queueMs, { 'classifier.path': path });
+    // A file refused before any work (empty, too large, not an image) has no timings to add.
+    if (result.timings.totalMs > 0) {
+      this.duration.record(result.timings.totalMs, dimensions);
+      if (path !== 'sync') this.queueLatency.record(result.timings.queueMs, { 'classifier.path': path });
+    }
     const { timings } = result;
     const end = Date.now();
     const span = this.tracer.startSpan('classify image', {

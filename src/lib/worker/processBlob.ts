@@ -78,9 +78,11 @@ async function settle(
   blob: BlobRef,
   options: { remember?: ContentModelKey },
 ): Promise<void> {
+  // First: the row is terminal now, and a retry after a failure below takes the duplicate path,
+  // which records nothing.
+  services.telemetry.record(result, blob.container === storageNames.uploadsContainer ? 'upload' : 'drop');
   await services.results.writeBlob(result, blob);
   await services.jobCounter.record(result);
-  services.telemetry.record(result, blob.container === storageNames.uploadsContainer ? 'upload' : 'drop');
   // Best effort: a lost index entry only costs classifying the same bytes again.
   if (options.remember) await services.content.remember(result, options.remember).catch(() => undefined);
 }

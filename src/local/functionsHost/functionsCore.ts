@@ -160,8 +160,15 @@ export function executeLogHooks(
   },
 ): { level: RpcLogLevel; message: string } {
   const context = { appHookData: registry.appHookData, ...log };
-  for (const callback of [...(registry.hooks.get('log') ?? [])]) void callback(context);
-  return context;
+  for (const callback of [...(registry.hooks.get('log') ?? [])]) {
+    try {
+      void callback(context);
+    } catch {
+      // As the worker: a failing log hook never breaks the log call (nor the function making it).
+    }
+  }
+  // Only a user log may be changed by a hook; a system log is logged as it was.
+  return log.category === 'user' ? context : log;
 }
 
 /** Runs the app's hooks of one kind in registration order, like the worker's `executeHooks`. */

@@ -143,7 +143,6 @@ export async function invokeFunction(
     request: { ...init, invocationId, functionId: fn.metadata.functionId ?? name },
     metadata: toRpcMetadata(fn),
     log: (level, category, message) => {
-      if (category === 'system') return logger.debug(`[${name}] ${message}`);
       const logged = executeLogHooks(registry, {
         hookData: invocation.hookData,
         level,
@@ -151,7 +150,8 @@ export async function invokeFunction(
         message,
         invocationContext: invocation.context,
       });
-      logger.fromFunction(name, logged.level, logged.message);
+      if (category === 'system') logger.debug(`[${name}] ${logged.message}`);
+      else logger.fromFunction(name, logged.level, logged.message);
     },
   };
   const started = Date.now();

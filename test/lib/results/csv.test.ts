@@ -28,6 +28,18 @@ describe('CSV', () => {
     expect(row.label).toBe('tabby, tabby cat');
   });
 
+  it.each(['x\n=1+1', 'x\r=1+1'])(
+    'quotes a name holding a lone line break, so no spreadsheet starts a row inside it: %j',
+    (name) => {
+      // Quoted, the break stays inside the cell (unquoted, "=1+1" began a row of its own).
+      const row = csvRow(result(name));
+      expect(row.startsWith(`"${name}",`)).toBe(true);
+      const rows: string[][] = parse(row);
+      const [cells] = rows;
+      expect(cells[0]).toBe(name);
+    },
+  );
+
   it('leaves ordinary names, numbers and the predictions as they are', () => {
     const text = csvRow(result('holiday/cat, 1.jpg'), ['/photos/=x.jpg']);
     const rows: string[][] = parse(text);
