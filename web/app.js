@@ -106,7 +106,7 @@
   /** key -> { item, card, file?, thumbUrl?, xhr?, pollToken? }; `item` is what sessionStorage keeps. */
   const entries = new Map();
   /** When the current batch began (the first file added to an empty page), for the rate and ETA. */
-  const batch = { startedAt: 0, doneAtStart: 0 };
+  const batch = { startedAt: 0, finished: 0 };
   let nextAdded = 0;
   const waiting = [];
   let activeUploads = 0;
@@ -147,10 +147,7 @@
         els.rejections.append(li);
         continue;
       }
-      if (!batch.startedAt) {
-        batch.startedAt = Date.now();
-        batch.doneAtStart = [...entries.values()].filter(({ item }) => stateOf(item) !== 'pending').length;
-      }
+      if (!batch.startedAt) Object.assign(batch, { startedAt: Date.now(), finished: 0 });
       const item = {
         key: newKey(),
         name:
@@ -323,22 +320,36 @@
     save();
   }
 
+  /** Up to this many files in flight, each result is announced; beyond, only the end of the batch. */
+  const FEW = 10;
+
+  function pendingCount() {
+    let n = 0;
+    for (const { item } of entries.values()) if (stateOf(item) === 'pending') n++;
+    return n;
+  }
+
   function succeed(entry) {
     const { item } = entry;
+    if (!entries.has(item.key)) return; // removed while its last answer was on the way
     item.phase = 'done';
+    batch.finished++;
     render(entry);
     save();
     const top = (item.result.predictions || [])[0];
-    announce(top ? `${item.name}: ${top.label}, ${formatScore(top.score)}.` : `${item.name}: done.`);
+    if (pendingCount() + batch.finished <= FEW)
+      announce(top ? `${item.name}: ${top.label}, ${formatScore(top.score)}.` : `${item.name}: done.`);
   }
 
   function fail(entry, error) {
     const { item } = entry;
+    if (!entries.has(item.key)) return;
     item.phase = 'failed';
     item.error = { code: String(error.code || 'internal_error'), message: String(error.message || '') };
+    batch.finished++;
     render(entry);
     save();
-    announce(`${item.name} failed: ${humanError(item.error)}`);
+    if (pendingCount() + batch.finished <= FEW) announce(`${item.name} failed: ${humanError(item.error)}`);
   }
 
   function humanError(error) {
@@ -422,7 +433,13 @@
     removeButton.textContent = 'Remove';
     removeButton.setAttribute('aria-label', `Remove ${entry.item.name}`);
     removeButton.addEventListener('click', () => {
-      const next = entry.card.root.nextElementSibling || entry.card.root.previousElementSibling;
+      const shown = (node, step) => {
+        let n = node[step];
+        while (n && n.hidden) n = n[step];
+        return n;
+      };
+      const next =
+        shown(entry.card.root, 'nextElementSibling') || shown(entry.card.root, 'previousElementSibling');
       removeEntry(entry.item.key);
       save();
       renderList();
@@ -543,20 +560,23 @@
     }
     els.summary.hidden = entries.size === 0;
     const parts = [`${done} done`, `${failed} failed`, `${pending} in progress`];
-    const finished = done + failed - batch.doneAtStart;
     const seconds = (Date.now() - batch.startedAt) / 1000;
-    if (batch.startedAt && finished > 0 && seconds > 0) {
-      const rate = finished / seconds;
+    if (batch.startedAt && batch.finished > 0 && seconds > 0) {
+      const rate = batch.finished / seconds;
       parts.push(`${rate.toFixed(1)} images/s`);
       if (pending > 0) parts.push(`about ${formatDuration(pending / rate)} left`);
     }
     els.summary.textContent = parts.join(' · ');
-    if (pending === 0) batch.startedAt = 0; // the next files start a new batch
+    if (pending === 0 && batch.startedAt) {
+      // The batch is over: say so once (files are announced one by one only in small batches).
+      if (batch.finished > FEW) announce(`All done: ${done} done, ${failed} failed.`);
+      batch.startedAt = 0; // the next files start a new batch
+    }
   }
 
   function formatDuration(seconds) {
-    if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-    return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+    const s = Math.round(seconds);
+    return s < 60 ? `${Math.max(1, s)} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
   }
 
   function matches(item) {
@@ -568,9 +588,10 @@
     return [item.name, ...labels].some((t) => t.toLowerCase().includes(text));
   }
 
+  const collator = new Intl.Collator(undefined, { numeric: true });
   const SORTS = {
     added: (a, b) => a.item.added - b.item.added,
-    name: (a, b) => a.item.name.localeCompare(b.item.name, undefined, { numeric: true }),
+    name: (a, b) => collator.compare(a.item.name, b.item.name),
     score: (a, b) => topScore(b.item) - topScore(a.item) || a.item.added - b.item.added,
   };
 
@@ -580,6 +601,7 @@
   }
 
   function applyView() {
+    const focused = document.activeElement;
     const sorted = [...entries.values()].sort(SORTS[els.sort.value] || SORTS.added);
     let shown = 0;
     let previous = null;
@@ -596,6 +618,9 @@
       previous = entry.card.root;
     }
     els.noneMatch.hidden = entries.size === 0 || shown > 0;
+    // Moving a node loses its focus: give it back when the card is still shown.
+    if (focused && focused !== document.activeElement && focused.isConnected && !focused.closest('[hidden]'))
+      focused.focus({ preventScroll: true });
   }
 
   // ---- downloads: the page's results, as the job export writes them ----
@@ -752,6 +777,7 @@
       entry.card = createCard(entry);
       els.results.append(entry.card.root);
       if (item.phase === 'polling' && item.statusUrl) {
+        if (!batch.startedAt) Object.assign(batch, { startedAt: Date.now(), finished: 0 });
         void pollUntilDone(entry); // the bytes are in storage: only the result is missing
       } else if (item.phase !== 'done' && item.phase !== 'failed') {
         // The file itself went with the old page: it cannot be uploaded from here.
@@ -783,7 +809,7 @@
   els.clear.addEventListener('click', () => {
     for (const key of [...entries.keys()]) removeEntry(key);
     waiting.length = 0;
-    Object.assign(batch, { startedAt: 0, doneAtStart: 0 });
+    Object.assign(batch, { startedAt: 0, finished: 0 });
     els.rejections.replaceChildren();
     save();
     renderList();
@@ -903,6 +929,7 @@
     key: $('job-key'),
     error: $('job-error'),
     list: $('jobs'),
+    submit: document.querySelector('#job-form button[type="submit"]'),
   };
   /** id -> { job: what localStorage keeps, view?: the last GET answer, card } */
   const jobs = new Map();
@@ -924,6 +951,16 @@
 
   async function startJob(event) {
     event.preventDefault();
+    if (jobEls.submit.disabled) return; // a second Enter while the first is on its way
+    jobEls.submit.disabled = true;
+    try {
+      await requestJob();
+    } finally {
+      jobEls.submit.disabled = false;
+    }
+  }
+
+  async function requestJob() {
     jobEls.error.textContent = '';
     const container = jobEls.container.value.trim();
     if (!container) {
@@ -976,6 +1013,7 @@
     const root = el('li', 'job');
     const title = el('h3', 'job-title', root);
     title.textContent = `${job.container}/${job.prefix}`;
+    title.tabIndex = -1;
     const progress = el('progress', 'job-progress', root);
     progress.setAttribute('aria-label', `Progress of the job over ${job.container}/${job.prefix}`);
     const counts = el('p', 'job-counts', root);
@@ -1000,10 +1038,20 @@
       saveJobs();
       jobEls.container.focus();
     });
-    return { root, progress, counts, cancel, csv, jsonl, forget };
+    return { root, title, progress, counts, cancel, csv, jsonl, forget };
   }
 
   async function watchJob(entry) {
+    if (entry.watching) return; // one loop per job
+    entry.watching = true;
+    try {
+      await watchJobLoop(entry);
+    } finally {
+      entry.watching = false;
+    }
+  }
+
+  async function watchJobLoop(entry) {
     for (;;) {
       if (!jobs.has(entry.job.id)) return;
       let view;
@@ -1017,9 +1065,15 @@
           entry.card.cancel.hidden = true;
           return;
         }
-        view = response.ok ? await response.json() : undefined;
-        if (response.status === 401)
-          entry.card.counts.textContent = 'The server asks for a function key to show this job.';
+        if (!response.ok) {
+          // Not worth asking again every second: a key typed in "Function key" starts the watch again.
+          entry.card.counts.textContent =
+            response.status === 401
+              ? 'The server asks for a function key to show this job: paste it in “Function key”.'
+              : `The server could not show this job (HTTP ${response.status}).`;
+          return;
+        }
+        view = await response.json();
       } catch {
         view = undefined; // a network blip: keep watching
       }
@@ -1068,9 +1122,19 @@
         headers: jobHeaders(),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      announce(`Job over ${job.container}/${job.prefix} cancelled.`);
+      const view = await response.json().catch(() => undefined);
       const entry = jobs.get(job.id);
-      if (entry) void watchJob(entry);
+      if (entry && view && typeof view.status === 'string') {
+        // The button is about to hide: keep focus on this job.
+        if (document.activeElement === entry.card.cancel) entry.card.title.focus();
+        entry.view = view;
+        renderJob(entry);
+        announce(
+          view.status === 'cancelled'
+            ? `Job over ${job.container}/${job.prefix} cancelled.`
+            : `Job over ${job.container}/${job.prefix} had already ended (${JOB_STATUS_TEXT[view.status] || view.status}).`,
+        );
+      }
     } catch (err) {
       jobEls.error.textContent = `The job was not cancelled: ${String(err && err.message)}`;
     }
@@ -1104,6 +1168,11 @@
   }
 
   jobEls.form.addEventListener('submit', (event) => void startJob(event));
+  // A key typed after a 401: watch the jobs that stopped for want of one.
+  jobEls.key.addEventListener('change', () => {
+    for (const entry of jobs.values())
+      if (!entry.view || entry.view.status === 'running') void watchJob(entry);
+  });
 
   restore();
   restoreJobs();

@@ -58,8 +58,10 @@ const visibleCards = (page: Page) =>
       })),
   );
 
+/** Downloads from the keyboard: focus the button, press Enter. */
 async function downloadText(page: Page, button: string): Promise<string> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+  await page.focus(button);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
   return readFileSync(await download.path(), 'utf8');
 }
 
@@ -108,10 +110,16 @@ it(`shows ${BATCH} photos dropped at once with a live summary, filters, sorts, t
 
   expect(await axeViolations(page)).toEqual([]); // the list with its summary and tools
 
-  // Filter by a label: only cards with it among their labels (or in the name) stay.
+  // Filter by a label, from the keyboard: only cards with it among their labels (or in the name) stay.
   const all = await visibleCards(page);
   const label = all[0].labels[0];
-  await page.fill('#filter-text', label.split(',')[0]);
+  await page.focus('#clear');
+  await page.keyboard.press('Tab'); // the next stop is the filter
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter-text');
+  await page.keyboard.type(label.split(',')[0]);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.card')].some((c) => (c as HTMLElement).hidden),
+  );
   const narrowed = await visibleCards(page);
   expect(narrowed.length).toBeGreaterThan(0);
   expect(narrowed.length).toBeLessThan(BATCH);
@@ -169,12 +177,15 @@ it('adds pasted images, and cancels and removes files from the keyboard', async 
   const [pasted] = await visibleCards(page);
   expect(pasted.labels[0]).toMatch(/cat/);
 
-  // A second file held at its upload: Cancel stops it and removes its card.
+  // A second file held at its upload: Cancel aborts the PUT and removes its card.
   await page.route(/\/uploads\/[0-9a-f-]+\?/, () => undefined); // never answered
+  const aborted = page.waitForEvent('requestfailed', (r) => r.method() === 'PUT');
   await page.setInputFiles('#file-input', path.join(PHOTOS, 'coffee.png'));
+  await page.locator('.status', { hasText: 'Uploading' }).waitFor();
   const cancel = page.getByRole('button', { name: 'Cancel coffee.png' });
   await cancel.focus();
   await page.keyboard.press('Enter');
+  expect((await aborted).url()).toMatch(/\/uploads\//);
   await page.waitForFunction(() => document.querySelectorAll('.card').length === 1);
   // Remove the pasted one with the keyboard: focus goes back to the file chooser.
   await page.getByRole('button', { name: 'Remove image.png' }).focus();

@@ -110,7 +110,11 @@ it('cancels a running job', async () => {
   await startJob(page, 'large/');
   const cancel = page.getByRole('button', { name: 'Cancel the job over photos/large/' });
   await cancel.waitFor();
-  await cancel.click();
+  expect(
+    await page.locator('.job', { hasText: 'photos/large/' }).locator('.job-counts').textContent(),
+  ).toMatch(/^(Starting…|Running: \d+ of \d+\+? images)/);
+  await cancel.focus();
+  await page.keyboard.press('Enter');
   await page.waitForFunction(
     () => {
       const text = [...document.querySelectorAll('.job')]
@@ -127,6 +131,9 @@ it('cancels a running job', async () => {
     .textContent();
   const [, done] = /^Cancelled: (\d+) of/.exec(counts ?? '') ?? [];
   expect(Number(done)).toBeLessThan(300);
+  expect(counts).toMatch(/^Cancelled: /);
+  // Focus stays on the job whose Cancel button went away.
+  expect(await page.evaluate(() => document.activeElement?.className)).toBe('job-title');
   expect(problems).toEqual([]);
 }, 60_000);
 

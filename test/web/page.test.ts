@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { axeViolations } from '../support/axe';
 import { PHOTOS, SHARED } from '../support/images';
 import { useLocalStack } from '../support/stack';
 
@@ -233,6 +234,7 @@ it('uploads photos, shows their top-5 labels and timings, and keeps them after a
   await page.setViewportSize({ width: 360, height: 740 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
   await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-phone.png') });
+  expect(await axeViolations(page)).toEqual([]); // results, one failed, at phone width
   expect(problems).toEqual([]);
 });
 
@@ -280,6 +282,7 @@ it('retries a failed upload and resumes polling after a reload, at phone width',
   // Pending, failed, classifying, succeeded: the card kept one height at 360 px.
   expect(heights).toEqual([heights[0], heights[0], heights[0], heights[0]]);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  expect(await axeViolations(page)).toEqual([]);
   expect(problems).toEqual([]);
 });
 
