@@ -6,6 +6,7 @@ import { coldStartMode, hostColdStartMode } from './coldStart';
 import { exportStreamMode } from './exportStream';
 import { jobsMode } from './jobs';
 import { modelsBudgetMode, modelsMode } from './models';
+import { pageMode } from './page';
 import { queueLatencyMode, queuePathMode } from './queuePath';
 import { storageRequestsMode } from './storageRequests';
 import { syncClassifyMode } from './syncClassify';
@@ -27,4 +28,5 @@ export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   modelsBudget: modelsBudgetMode,
   exportStream: exportStreamMode,
   telemetry: telemetryMode,
+  page: pageMode,
 };
