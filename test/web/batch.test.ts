@@ -7,13 +7,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeViolations } from '../support/axe';
 import { PHOTOS, SHARED } from '../support/images';
+import { launchChromium, pageProblems } from '../support/browser';
 import { useLocalStack } from '../support/stack';
 
 const VAL = path.join(SHARED, 'datasets/imagenet-val-dev/images');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BATCH = 500;
 
 const stack = useLocalStack();
@@ -21,11 +21,7 @@ let browser: Browser;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    headless: true,
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 30_000);
 afterAll(() => browser?.close());
 beforeEach(async () => {
@@ -35,11 +31,7 @@ afterEach(() => context.close());
 
 async function openPage(): Promise<{ page: Page; problems: string[] }> {
   const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(msg.text());
-  });
-  page.on('pageerror', (err) => problems.push(err.message));
+  const problems = pageProblems(page);
   await page.goto(`${stack.url}/`);
   await page.waitForFunction(() => !document.getElementById('model-name')?.textContent.includes('checking'));
   return { page, problems };

@@ -5,24 +5,20 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeViolations } from '../support/axe';
 import { SHARED } from '../support/images';
+import { launchChromium, pageProblems } from '../support/browser';
 import { useLocalStack } from '../support/stack';
 
 const VAL = path.join(SHARED, 'datasets/imagenet-val-dev/images');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const stack = useLocalStack();
 let browser: Browser;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    headless: true,
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   // Two sets in a container of their own: 40 photos to finish, 300 to cancel.
   const container = stack.blobs().getContainerClient('photos');
   await container.createIfNotExists();
@@ -45,11 +41,7 @@ afterEach(() => context.close());
 
 async function openPage(): Promise<{ page: Page; problems: string[] }> {
   const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(msg.text());
-  });
+  const problems = pageProblems(page);
   await page.goto(`${stack.url}/`);
   return { page, problems };
 }

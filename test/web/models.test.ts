@@ -5,12 +5,12 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, pageProblems } from '../support/browser';
 import * as img from '../support/images';
 import { writeTestModel } from '../../tools/testModels';
 import { useLocalStack } from '../support/stack';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const modelsDir = mkdtempSync(path.join(os.tmpdir(), 'page-models-'));
 writeTestModel(modelsDir, { id: 'mean-rgb', layout: 'NCHW', channels: 'RGB', output: 'logits' });
 
@@ -18,11 +18,7 @@ const stack = useLocalStack({ env: { CLASSIFIER_MODELS_DIR: modelsDir } });
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    headless: true,
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
+  browser = await launchChromium();
 }, 30_000);
 afterAll(async () => {
   await browser?.close();
@@ -30,8 +26,7 @@ afterAll(async () => {
 
 it('offers the installed models and classifies an upload with the one chosen', async () => {
   const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
+  const problems = pageProblems(page);
   await page.goto(`${stack.url}/`);
   await page.waitForSelector('#model-choice:not([hidden])');
   const options = await page.$$eval('#model-select option', (nodes) =>

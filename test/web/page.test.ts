@@ -4,16 +4,16 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeViolations } from '../support/axe';
 import { PHOTOS, SHARED } from '../support/images';
+import { launchChromium, pageProblems } from '../support/browser';
 import { useLocalStack } from '../support/stack';
 
 const IMAGENET = path.join(SHARED, 'datasets/imagenet-photos-dev');
 // Each run keeps its screenshots in test-output/ (ignored by git); the README's copy in
 // docs/images/ is refreshed from there by hand, so a test run never dirties the tree.
 const SCREENSHOT = path.resolve(__dirname, '../../test-output/upload-page.png');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Photos this model gets right with high confidence, so the expected label is stable. */
 const IMAGENET_FILES = [
   'n01440764_tench.JPEG',
@@ -39,19 +39,7 @@ let browser: Browser;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    headless: true,
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 30_000);
 
 afterAll(async () => {
@@ -69,12 +57,8 @@ afterEach(async () => {
 /** Opens the page and collects what must never happen: CSP refusals and script errors. */
 async function openPage(): Promise<{ page: Page; problems: string[]; uploadRequests: string[] }> {
   const page = await context.newPage();
-  const problems: string[] = [];
+  const problems = pageProblems(page);
   const uploadRequests: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(msg.text());
-  });
-  page.on('pageerror', (err) => problems.push(err.message));
   page.on('request', (req) => {
     if (req.method() === 'POST' && req.url().endsWith('/api/uploads'))
       uploadRequests.push(req.postData() ?? '');
