@@ -32,7 +32,11 @@ it("leaves the drop folder's result and JSON blob alone when a job covers the sa
     return record && TERMINAL.includes(record.result.status) ? record.result : undefined;
   });
   const json = stack.blobs().getContainerClient('results').getBlobClient(`images/${path}.json`);
-  const before = await json.getProperties();
+  // The JSON blob is written just after the row turns terminal: wait for it too (a fresh-clone
+  // run under load read it in between and got a 404).
+  const before = await eventually('the drop-folder JSON blob', () =>
+    json.getProperties().catch(() => undefined),
+  );
 
   const job = await jobEnded(stack, await startJob(stack, { container: 'images', prefix: path }));
   expect(job).toMatchObject({ status: 'succeeded', succeeded: 1 });

@@ -7,7 +7,7 @@ import type { ClassificationResult } from '../../src/lib/results/result';
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { getJson, putToSas, requestUpload, terminalResult, upload } from '../support/api';
 import * as img from '../support/images';
-import { useLocalStack } from '../support/stack';
+import { eventually, useLocalStack } from '../support/stack';
 
 const stack = useLocalStack();
 
@@ -34,11 +34,9 @@ describe('upload flow', () => {
     expect(result.timings.totalMs).toBeGreaterThan(0);
 
     // The same object is the JSON blob, and the table row holds it.
-    const blob = await stack
-      .blobs()
-      .getContainerClient('results')
-      .getBlobClient(`uploads/${ticket.id}.json`)
-      .downloadToBuffer();
+    // Written just after the row turns terminal.
+    const client = stack.blobs().getContainerClient('results').getBlobClient(`uploads/${ticket.id}.json`);
+    const blob = await eventually('the JSON blob', () => client.downloadToBuffer().catch(() => undefined));
     expect(JSON.parse(blob.toString())).toEqual(result);
     const row = await TableClient.fromConnectionString(stack.connectionString, 'results', {
       allowInsecureConnection: true,
