@@ -385,13 +385,15 @@
 
   // ---- rendering ----
 
+  /** A new element with a class, appended to `parent` when given (cards and job cards are built with it). */
+  function el(tag, className, parent) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (parent) parent.append(node);
+    return node;
+  }
+
   function createCard(entry) {
-    const el = (tag, className, parent) => {
-      const node = document.createElement(tag);
-      if (className) node.className = className;
-      if (parent) parent.append(node);
-      return node;
-    };
     const root = el('li', 'card');
     const thumb = el('div', 'thumb', root);
     const summary = el('div', 'summary', root);
@@ -1004,12 +1006,6 @@
   }
 
   function createJobCard(job) {
-    const el = (tag, className, parent) => {
-      const node = document.createElement(tag);
-      if (className) node.className = className;
-      if (parent) parent.append(node);
-      return node;
-    };
     const root = el('li', 'job');
     const title = el('h3', 'job-title', root);
     title.textContent = `${job.container}/${job.prefix}`;
