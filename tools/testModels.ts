@@ -25,6 +25,11 @@ export interface TestModelSpec {
   labelsAs?: 'json' | 'txt';
   /** A fixed batch dimension (torch.onnx.export without dynamic_axes gives 1); default free. */
   batch?: number;
+  /**
+   * Bytes of padding in the model's doc string: a file at least this big, without changing what
+   * it computes (the memory budget counts at least a model's file size).
+   */
+  padBytes?: number;
 }
 
 /** The model's bytes: output[n, c] = mean over the image of input channel c. */
@@ -33,6 +38,7 @@ export function channelMeanModel(
   width: number,
   height: number,
   batch?: number,
+  padBytes = 0,
 ): Buffer {
   const n = batch === undefined ? { dimParam: 'N' } : { dimValue: batch };
   const dims =
@@ -46,6 +52,7 @@ export function channelMeanModel(
   const model = onnx.ModelProto.create({
     irVersion: 7,
     producerName: 'image-classifier tests',
+    docString: padBytes > 0 ? ' '.repeat(padBytes) : undefined,
     opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: 'channel_mean',
@@ -76,7 +83,7 @@ export function writeTestModel(dir: string, spec: TestModelSpec): string {
   mkdirSync(dir, { recursive: true });
   const width = spec.width ?? 32;
   const height = spec.height ?? 32;
-  const bytes = channelMeanModel(spec.layout, width, height, spec.batch);
+  const bytes = channelMeanModel(spec.layout, width, height, spec.batch, spec.padBytes);
   const file = `${spec.id}.onnx`;
   writeFileSync(path.join(dir, file), bytes);
   const labels = spec.channels === 'RGB' ? ['red', 'green', 'blue'] : ['blue', 'green', 'red'];
