@@ -29,9 +29,31 @@ export interface ModelsOptions {
   defaultModel?: string;
   /** Memory for loaded models, in bytes (default CLASSIFIER_MODELS_MEMORY_MB, else 1024 MB). */
   memoryBudgetBytes?: number;
+  /**
+   * What a model just loaded counts against the budget (as lru-cache's sizeCalculation); default
+   * `measuredSize`. The largest count of a model is kept across its unloads.
+   */
+  sizeOf?: (load: ModelLoadSize) => number;
   /** Folders of manifests (default: models/ and CLASSIFIER_MODELS_DIR). */
   manifestDirs?: string[];
 }
+
+export interface ModelLoadSize {
+  id: string;
+  /** The model file's size. */
+  fileBytes: number;
+  /** How much the process's resident set grew while the model loaded (can be 0 or less: other work, GC). */
+  rssGrowthBytes: number;
+}
+
+/**
+ * The resident-set growth of the load, at least the file's size: what ONNX Runtime holds (weights,
+ * prepacked copies, arenas) is not reported any other way. A rough count, since other work in the
+ * process moves the resident set too; kept as the largest seen, since a reload into memory an
+ * unload freed barely grows the process and would under-count it.
+ */
+export const measuredSize = ({ fileBytes, rssGrowthBytes }: ModelLoadSize): number =>
+  Math.max(fileBytes, rssGrowthBytes);
 
 /** What `GET /api/models` and `npx classify models` show of a manifest. */
 export interface ModelInfo {
@@ -71,11 +93,7 @@ interface Entry {
   manifest: LoadedManifest;
   loading?: Promise<Classifier>;
   loaded?: Loaded;
-  /**
-   * The most memory a load of this model has taken (resident set growth, at least the file's
-   * size): kept across unloads, since a reload into memory freed by an unload barely grows the
-   * process and would under-count it.
-   */
+  /** The largest count of this model against the budget so far (see measuredSize). */
   bytes: number;
   failedAt: number;
   failure: string;
@@ -238,8 +256,12 @@ export class Models {
     }
     entry.failedAt = 0;
     entry.failure = '';
-    const fileBytes = statSync(classifier.session.modelPath).size;
-    entry.bytes = Math.max(entry.bytes, fileBytes, process.memoryUsage.rss() - before);
+    const size = (this.options.sizeOf ?? measuredSize)({
+      id: entry.manifest.id,
+      fileBytes: statSync(classifier.session.modelPath).size,
+      rssGrowthBytes: process.memoryUsage.rss() - before,
+    });
+    entry.bytes = Math.max(entry.bytes, size);
     entry.loaded = { classifier, lastUsed: performance.now() };
     this.keepWithinBudget(entry);
     return classifier;

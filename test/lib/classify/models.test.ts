@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Models } from '../../../src/lib/classify/models';
+import { measuredSize, Models, type ModelLoadSize } from '../../../src/lib/classify/models';
 import { ClassifierError } from '../../../src/lib/errors';
 import { DEFAULT_MODEL_ID } from '../../../src/lib/model/manifest';
 import * as img from '../../support/images';
@@ -195,44 +195,36 @@ describe('Models', () => {
   });
 
   it('keeps loaded models within the memory budget, the least recently used out first', async () => {
-    // What a load takes is measured (resident set growth, at least the file's size), so it varies
-    // from run to run: with tiny models it is all noise. These are padded to 16 MB, a probe
-    // measures them, and the budget sits midway between two of them and three. Which ones stay
-    // is checked against the rule applied to the sizes the models report, so noise cannot fail
-    // the test; that the oldest went while another stayed is checked too, so it cannot pass idle.
-    const PAD = 16 * 1024 * 1024;
-    const ids = ['padded-a', 'padded-b', 'padded-c'];
-    for (const id of ids) {
-      writeTestModel(dir, { id, layout: 'NCHW', channels: 'RGB', output: 'logits', padBytes: PAD });
-    }
-    const probe = modelsIn();
-    for (const id of ids) await probe.classifier(id);
-    const probed = probe.loaded().map((m) => m.bytes);
-    await probe.close();
-    const budget = (2 * Math.max(...probed) + 3 * Math.min(...probed)) / 2;
-
-    const models = modelsIn({ memoryBudgetBytes: budget });
+    // What a load takes is measured, so it varies from run to run (and under a loaded machine
+    // by more than a model's worth); here each model counts 100, so two fit in 250 and three do not.
+    const ids = ['mean-nchw-rgb', 'mean-nhwc-bgr', 'mean-sigmoid'];
+    const models = modelsIn({ memoryBudgetBytes: 250, sizeOf: () => 100 });
     const solid = await img.solidPng(COLOUR);
-    const bytes = new Map<string, number>();
-    let expected: string[] = []; // most recently used first
-    let oldestOutOthersKept = 0;
+    const kept: string[][] = [];
     for (const id of [...ids, ...ids, ids[1], ids[0]]) {
       const result = await (await models.classifier(id)).classify(solid, { name: 'solid.png' });
       expect(result.status).toBe('succeeded');
-      const loaded = models.loaded();
-      for (const m of loaded) bytes.set(m.id, m.bytes);
-      expect(bytes.get(id)).toBeGreaterThanOrEqual(PAD);
-      // The rule: the one just used stays; the others, oldest first, go while the total is over.
-      const kept = [id, ...expected.filter((e) => e !== id)];
-      let total = kept.reduce((sum, k) => sum + bytes.get(k)!, 0);
-      while (kept.length > 1 && total > budget) total -= bytes.get(kept.pop()!)!;
-      if (kept.length > 1 && expected.length > 0 && !kept.includes(expected.at(-1)!)) {
-        oldestOutOthersKept++;
-      }
-      expected = kept;
-      expect(loaded.map((m) => m.id)).toEqual(expected);
+      kept.push(models.loaded().map((m) => m.id));
     }
-    expect(oldestOutOthersKept).toBeGreaterThan(0);
+    const [a, b, c] = ids;
+    expect(kept).toEqual([[a], [b, a], [c, b], [a, c], [b, a], [c, b], [b, c], [a, b]]);
+  });
+
+  it('counts a model loaded as at least its file, and as much as the process grew by', async () => {
+    const PAD = 16 * 1024 * 1024;
+    writeTestModel(dir, { id: 'padded', layout: 'NCHW', channels: 'RGB', output: 'logits', padBytes: PAD });
+    const seen: ModelLoadSize[] = [];
+    const models = modelsIn({ sizeOf: (load) => (seen.push(load), measuredSize(load)) });
+    await models.classifier('padded');
+    expect(seen).toEqual([
+      { id: 'padded', fileBytes: expect.any(Number), rssGrowthBytes: expect.any(Number) },
+    ]);
+    expect(seen[0].fileBytes).toBeGreaterThan(PAD);
+    expect(models.loaded()).toEqual([
+      { id: 'padded', bytes: Math.max(seen[0].fileBytes, seen[0].rssGrowthBytes) },
+    ]);
+    expect(measuredSize({ id: 'x', fileBytes: 10, rssGrowthBytes: -5 })).toBe(10);
+    expect(measuredSize({ id: 'x', fileBytes: 10, rssGrowthBytes: 30 })).toBe(30);
   });
 
   it('is ready per model: one that cannot load is not ready, the others are', async () => {
