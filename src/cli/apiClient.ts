@@ -2,6 +2,9 @@
  * The one client the CLI talks to a running app with (`submit`, `replay-poison`): `--api`
  * checked once, the contract's error JSON turned into readable errors. `--key` goes out as
  * `x-functions-key` on the routes that need it in Azure (jobs, admin); uploads are anonymous.
+ * A call the app (or Azure's front end) answers as busy or failing, or that gets no answer, is
+ * tried again a few times, as the Azure SDK does its storage calls: a batch of thousands of
+ * uploads should not end on one dropped connection.
  */
 import type { JobView } from '../lib/jobs/job';
 import type { UploadTicket } from '../lib/uploads/createUpload';
@@ -39,12 +42,44 @@ export class ApiError extends Error {
   }
 }
 
-async function call(
+/** Statuses worth another try (0: no answer at all). */
+const TRANSIENT = new Set([0, 408, 429, 500, 502, 503, 504]);
+/** Waits before each retry, each taken at 0.5–1.5x so parallel uploads do not retry in step. */
+const RETRY_DELAYS_MS = [500, 1500, 4000];
+
+async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ApiError) || !TRANSIENT.has(err.status) || retry >= RETRY_DELAYS_MS.length)
+        throw err;
+      await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[retry] * (0.5 + Math.random())));
+    }
+  }
+}
+
+interface CallOptions {
+  body?: unknown;
+  /** Send `--key` (routes that need the function key in Azure); default true. */
+  keyed?: boolean;
+  /**
+   * Try again on a transient failure; default for GET and DELETE only, since a POST whose
+   * answer was lost may have been done (a second job would wait forever).
+   */
+  retry?: boolean;
+}
+
+const call = (options: ApiOptions, method: string, path: string, how: CallOptions = {}): Promise<Response> =>
+  (how.retry ?? (method === 'GET' || method === 'DELETE'))
+    ? retrying(() => callOnce(options, method, path, how))
+    : callOnce(options, method, path, how);
+
+async function callOnce(
   options: ApiOptions,
   method: string,
   path: string,
-  body?: unknown,
-  keyed = true,
+  { body, keyed = true }: CallOptions,
 ): Promise<Response> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -84,7 +119,7 @@ export const createUploadJob = async (
   total: number,
   model?: string,
 ): Promise<{ id: string; statusUrl: string }> =>
-  (await (await call(o, 'POST', '/api/jobs', { upload: true, total, model })).json()) as {
+  (await (await call(o, 'POST', '/api/jobs', { body: { upload: true, total, model } })).json()) as {
     id: string;
     statusUrl: string;
   };
@@ -100,21 +135,37 @@ export async function requestUpload(
   o: ApiOptions,
   body: { fileName: string; contentType: string; size: number; jobId: string },
 ): Promise<UploadTicket> {
-  return (await (await call(o, 'POST', '/api/uploads', body, false)).json()) as UploadTicket;
+  // A retry after a lost answer leaves at most an unused ticket behind, which expires.
+  return (await (
+    await call(o, 'POST', '/api/uploads', { body, keyed: false, retry: true })
+  ).json()) as UploadTicket;
 }
 
-export async function putBlob(ticket: UploadTicket, bytes: Buffer): Promise<void> {
-  const response = await fetch(ticket.uploadUrl, {
-    method: 'PUT',
-    headers: ticket.headers,
-    body: new Uint8Array(bytes),
+/** PUTs the bytes to the ticket's SAS URL (a retry replaces the blob whole, so it is safe). */
+export function putBlob(ticket: UploadTicket, bytes: Buffer): Promise<void> {
+  return retrying(async () => {
+    let response: Response;
+    try {
+      response = await fetch(ticket.uploadUrl, {
+        method: 'PUT',
+        headers: ticket.headers,
+        body: new Uint8Array(bytes),
+      });
+    } catch (err) {
+      throw new ApiError(
+        0,
+        'upload_failed',
+        `PUT to the upload URL got no answer: ${(err as Error).message}.`,
+      );
+    }
+    await response.body?.cancel();
+    if (!response.ok)
+      throw new ApiError(
+        response.status,
+        'upload_failed',
+        `PUT to the upload URL answered ${response.status}.`,
+      );
   });
-  if (!response.ok)
-    throw new ApiError(
-      response.status,
-      'upload_failed',
-      `PUT to the upload URL answered ${response.status}.`,
-    );
 }
 
 /** POST /api/admin/replay-poison: what was replayed, dropped or left. */

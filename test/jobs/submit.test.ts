@@ -4,6 +4,8 @@
  * the files whose content already has a result.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,8 +19,13 @@ const BIN = path.resolve(__dirname, '../../bin/classify.js');
 function runCli(
   args: string[],
   cwd: string,
+  env: Record<string, string> = {},
 ): { child: ChildProcess; done: Promise<{ code: number; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   child.stdout.resume();
@@ -36,6 +43,42 @@ function folderOf(files: string[], extra: Record<string, Buffer> = {}): string {
     writeFileSync(path.join(dir, name), bytes);
   }
   return dir;
+}
+
+/**
+ * A front door between the CLI and the app that fails requests as a busy, flaky or vanished app
+ * does: `decide` answers 'pass', a status to answer with, or 'drop' (the connection). The PUTs
+ * go straight to storage by their SAS URLs.
+ */
+async function frontDoor(
+  decide: (req: IncomingMessage, counts: Record<string, number>) => 'pass' | 'drop' | number,
+): Promise<{ url: string; failed(): number; close(): Promise<void> }> {
+  const counts: Record<string, number> = { uploads: 0, polls: 0 };
+  let failed = 0;
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const verdict = decide(req, counts);
+      if (verdict !== 'pass') {
+        failed++;
+        return void (typeof verdict === 'number' ? res.writeHead(verdict).end() : req.socket.destroy());
+      }
+      const answer = await fetch(`${stack.url}${req.url}`, {
+        method: req.method,
+        headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    })();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    failed: () => failed,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
 }
 
 describe('classify submit', () => {
@@ -118,6 +161,81 @@ describe('classify submit', () => {
     expect(results.map((r) => path.basename(r.file!)).sort()).toEqual([...files].sort());
     expect(results.every((r) => r.status === 'succeeded')).toBe(true);
     expect((await getJobView(stack, jobId)).status).toBe('cancelled'); // the rerun closed the old job
+  }, 90_000);
+
+  it("fails a file the app refuses on its own, with the app's code, and classifies the rest", async () => {
+    // This machine allows 30 MiB, the app its default 20 MiB: the app's POST /api/uploads refuses it.
+    const files = devFiles(133).slice(130);
+    const big = Buffer.concat([readFileSync(path.join(DEV_DIR, files[0])), Buffer.alloc(21 * 1024 * 1024)]);
+    const dir = folderOf(files, { 'big.jpg': big });
+    const out = path.join(dir, '..', `${path.basename(dir)}.jsonl`);
+    const { code, stderr } = await runCli(['submit', dir, '--api', stack.url, '--out', out], dir, {
+      CLASSIFIER_MAX_BYTES: String(30 * 1024 * 1024),
+    }).done;
+    expect(stderr).toMatch(/3 succeeded, 1 failed of 4 \(3 uploaded/);
+    expect(code).toBe(1);
+    const results = parseJsonl(readFileSync(out, 'utf8'));
+    const byFile = new Map(results.map((r) => [path.basename(r.file!), r]));
+    expect(byFile.get('big.jpg')).toMatchObject({ status: 'failed', error: { code: 'file_too_large' } });
+    expect(byFile.get('big.jpg')!.error!.message).toMatch(/refused the upload.*413/);
+    expect(files.map((f) => byFile.get(f)?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    // The job was announced for 4 and got 3: closed once those were done, not left waiting.
+    const jobId = /in job (\S+);/.exec(stderr)![1];
+    expect(await getJobView(stack, jobId)).toMatchObject({ status: 'cancelled', succeeded: 3, failed: 0 });
+  }, 60_000);
+
+  it('rides out an app that answers 503 or drops the connection now and then', async () => {
+    const door = await frontDoor((req, n) => {
+      if (req.method === 'POST' && req.url === '/api/uploads' && ++n.uploads % 3 === 1) return 503;
+      if (req.method === 'GET' && /^\/api\/jobs\/[^/]+$/.test(req.url ?? '') && ++n.polls === 2)
+        return 'drop';
+      return 'pass';
+    });
+    try {
+      const files = devFiles(139).slice(133);
+      const dir = folderOf(files);
+      const out = path.join(dir, '..', `${path.basename(dir)}.jsonl`);
+      const { code, stderr } = await runCli(['submit', dir, '--api', door.url, '--out', out], dir).done;
+      expect(stderr).toMatch(/6 succeeded, 0 failed of 6 \(6 uploaded/);
+      expect(code).toBe(0);
+      expect(door.failed()).toBeGreaterThanOrEqual(3); // two of the six uploads' first tries, and a poll
+      const results = parseJsonl(readFileSync(out, 'utf8'));
+      expect(results.map((r) => r.status)).toEqual(files.map(() => 'succeeded'));
+    } finally {
+      await door.close();
+    }
+  }, 90_000);
+
+  it('stops when the app cannot be reached at all, and a rerun carries on without losing a file', async () => {
+    // After its fourth upload request the app is gone (every connection dropped) until it is back.
+    let down = false;
+    let back = false;
+    const door = await frontDoor((req, n) => {
+      if (back) return 'pass';
+      if (!down && req.method === 'POST' && req.url === '/api/uploads') down = ++n.uploads > 4;
+      return down ? 'drop' : 'pass';
+    });
+    const files = devFiles(150).slice(139);
+    const dir = folderOf(files);
+    const out = path.join(dir, '..', `${path.basename(dir)}.jsonl`);
+    try {
+      const first = await runCli(['submit', dir, '--api', door.url, '--out', out], dir).done;
+      expect(first.code).toBe(1);
+      expect(first.stderr).toMatch(/Could not reach .*run the same command again to carry on/s);
+      const { jobs } = JSON.parse(readFileSync(`${out}.state.json`, 'utf8')) as { jobs: string[] };
+      expect(jobs).toHaveLength(1);
+
+      back = true;
+      const rerun = await runCli(['submit', dir, '--api', door.url, '--out', out], dir).done;
+      expect(rerun.stderr).toMatch(/11 succeeded, 0 failed of 11/);
+      expect(rerun.code).toBe(0);
+      const results = parseJsonl(readFileSync(out, 'utf8'));
+      expect(results.map((r) => path.basename(r.file!)).sort()).toEqual([...files].sort());
+      expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+      expect((await getJobView(stack, jobs[0])).status).toBe('cancelled'); // the rerun closed it
+    } finally {
+      await door.close();
+    }
   }, 90_000);
 
   it('exits 2 for a usage error', async () => {

@@ -4,6 +4,9 @@
  * announced as one job (`POST /api/jobs { upload: true, total }`) and uploaded through their
  * SAS URLs with bounded concurrency (`POST /api/uploads { ..., jobId }`, then PUT). The job is
  * polled until every upload has its result; then the results are fetched and written.
+ * A file the app refuses or that cannot be sent fails alone, with the app's code when it gave
+ * one (its limits may differ from this machine's); an app that cannot be reached at all stops
+ * the run, and a rerun carries on from the state file.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,10 +14,11 @@ import path from 'node:path';
 import { mapLimit } from '../../lib/concurrency';
 import { limitsFromEnv } from '../../lib/decode/limits';
 import { loadManifest, modelRef } from '../../lib/model/manifest';
-import { ClassifierError } from '../../lib/errors';
+import { ClassifierError, isImageErrorCode } from '../../lib/errors';
 import { failedResult, type ClassificationResult } from '../../lib/results/result';
 import { startProgress, type Progress } from '../progress';
 import {
+  ApiError,
   cancelJob,
   createUploadJob,
   getJobView,
@@ -63,6 +67,8 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
   if (skipped > 0) log(`Skipping ${skipped} file(s) already classified (same content).`);
 
   let uploaded = 0;
+  /** Files of this run that were not uploaded, by content hash: not kept in the state, so a rerun tries them again. */
+  const notUploaded = new Map<string, ClassificationResult>();
   if (todo.length > 0) {
     const job = await createUploadJob(options, todo.length, options.model);
     state.jobs.push(job.id);
@@ -75,29 +81,55 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
     // collect their results instead of uploading the files again.
     let lastSave = performance.now();
     let saving = Promise.resolve();
+    let unreachable: ApiError | undefined;
     await mapLimit(todo, options.concurrency ?? 8, async (local) => {
-      const ticket = await requestUpload(options, {
-        fileName: local.name,
-        contentType: local.contentType!,
-        size: local.size,
-        jobId: job.id,
-      });
-      state.uploads[ticket.id] = local.sha256;
-      await putBlob(ticket, await readFile(local.file));
-      uploaded++;
+      if (unreachable) return; // the app is gone: the rest are for the rerun
+      let ticketId: string | undefined;
+      try {
+        const ticket = await requestUpload(options, {
+          fileName: local.name,
+          contentType: local.contentType!,
+          size: local.size,
+          jobId: job.id,
+        });
+        ticketId = ticket.id;
+        state.uploads[ticket.id] = local.sha256;
+        await putBlob(ticket, await readFile(local.file));
+        uploaded++;
+      } catch (err) {
+        if (ticketId) delete state.uploads[ticketId]; // its blob never arrived: no result will come
+        if (err instanceof ApiError && err.code === 'unreachable') return void (unreachable ??= err);
+        notUploaded.set(local.sha256, notUploadedResult(local, err, model));
+      }
       if (performance.now() - lastSave > 500) {
         lastSave = performance.now();
         saving = saving.then(() => saveState(options.stateFile, state));
       }
-      progress.update(doneBefore, { uploaded });
+      progress.update(doneBefore + notUploaded.size, { uploaded });
     });
     await saving;
     await saveState(options.stateFile, state);
-    await waitForJob(options, job.id, uploaded, progress, doneBefore, countFailed(locals, state));
+    if (unreachable) {
+      progress.stop();
+      throw new ApiError(
+        0,
+        'unreachable',
+        `${unreachable.message} What was uploaded is recorded in ${options.stateFile}; run the same command again to carry on.`,
+      );
+    }
+    const settled = doneBefore + notUploaded.size;
+    await waitForJob(
+      options,
+      job.id,
+      uploaded,
+      progress,
+      settled,
+      countFailed(locals, state) + notUploaded.size,
+    );
     progress.stop();
     await collectResults(options, state, job.id);
   }
-  const results = locals.map((l) => resultFor(l, state));
+  const results = locals.map((l) => resultFor(l, state, notUploaded));
   const out = options.out ?? `classify-results-${state.lastJob ?? 'local'}.jsonl`;
   await writeResults(out, results);
   await saveState(options.stateFile, state);
@@ -165,8 +197,34 @@ async function collectEarlierJobs(options: ApiOptions, state: SubmitState): Prom
   }
 }
 
-function resultFor(local: LocalFile, state: SubmitState): ClassificationResult {
-  const found = local.failed ?? state.done[local.sha256];
+/** A file the app refused (its code kept: file_too_large, unsupported_format...) or that could not be sent. */
+function notUploadedResult(
+  local: LocalFile,
+  err: unknown,
+  model: ClassificationResult['model'],
+): ClassificationResult {
+  const message = err instanceof Error ? err.message : String(err);
+  const error =
+    err instanceof ApiError && isImageErrorCode(err.code) && err.code !== 'internal_error'
+      ? new ClassifierError(err.code, `The app refused the upload: ${message}`)
+      : new ClassifierError(
+          'internal_error',
+          `Could not upload the file (${message}); run the command again to retry it.`,
+        );
+  return failedResult(
+    { name: local.name, bytes: local.size, sha256: local.sha256, contentType: local.contentType },
+    error,
+    model,
+    `local-${local.sha256.slice(0, 16)}`,
+  );
+}
+
+function resultFor(
+  local: LocalFile,
+  state: SubmitState,
+  notUploaded: Map<string, ClassificationResult>,
+): ClassificationResult {
+  const found = local.failed ?? state.done[local.sha256] ?? notUploaded.get(local.sha256);
   const result = found ? { ...found, source: { ...found.source, name: local.name } } : missing(local);
   return { ...result, file: local.file };
 }
