@@ -7,35 +7,17 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { axeViolations } from '../support/axe';
 import { PHOTOS, SHARED } from '../support/images';
-import { launchChromium, pageProblems } from '../support/browser';
+import { useBrowser } from '../support/browser';
 import { useLocalStack } from '../support/stack';
 
 const VAL = path.join(SHARED, 'datasets/imagenet-val-dev/images');
 const BATCH = 500;
 
 const stack = useLocalStack();
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 30_000);
-afterAll(() => browser?.close());
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-});
-afterEach(() => context.close());
-
-async function openPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems = pageProblems(page);
-  await page.goto(`${stack.url}/`);
-  await page.waitForFunction(() => !document.getElementById('model-name')?.textContent.includes('checking'));
-  return { page, problems };
-}
+const browser = useBrowser(stack, { viewport: { width: 1200, height: 900 }, acceptDownloads: true });
 
 const visibleCards = (page: Page) =>
   page.$$eval('.card', (nodes) =>
@@ -58,7 +40,7 @@ async function downloadText(page: Page, button: string): Promise<string> {
 }
 
 it(`shows ${BATCH} photos dropped at once with a live summary, filters, sorts, tiles and downloads them`, async () => {
-  const { page, problems } = await openPage();
+  const { page, problems } = await browser.open();
   expect(await axeViolations(page)).toEqual([]); // the empty page
   const files = readdirSync(VAL)
     .sort()
@@ -152,7 +134,7 @@ it(`shows ${BATCH} photos dropped at once with a live summary, filters, sorts, t
 }, 300_000);
 
 it('adds pasted images, and cancels and removes files from the keyboard', async () => {
-  const { page, problems } = await openPage();
+  const { page, problems } = await browser.open();
   const bytes = [...readFileSync(path.join(PHOTOS, 'chelsea.png'))];
   await page.evaluate((b) => {
     const dt = new DataTransfer();
@@ -188,7 +170,7 @@ it('adds pasted images, and cancels and removes files from the keyboard', async 
 }, 60_000);
 
 it('checks files with the limits the server gives (GET /api/limits)', async () => {
-  const page = await context.newPage();
+  const page = await browser.newPage();
   await page.route('**/api/limits', (route) =>
     route.fulfill({ json: { maxBytes: 100_000, maxPixels: 50_000_000, types: ['image/jpeg', 'image/png'] } }),
   );

@@ -5,20 +5,18 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { axeViolations } from '../support/axe';
 import { SHARED } from '../support/images';
-import { launchChromium, pageProblems } from '../support/browser';
+import { useBrowser } from '../support/browser';
 import { useLocalStack } from '../support/stack';
 
 const VAL = path.join(SHARED, 'datasets/imagenet-val-dev/images');
 
 const stack = useLocalStack();
-let browser: Browser;
-let context: BrowserContext;
+const browser = useBrowser(stack, { acceptDownloads: true });
 
 beforeAll(async () => {
-  browser = await launchChromium();
   // Two sets in a container of their own: 40 photos to finish, 300 to cancel.
   const container = stack.blobs().getContainerClient('photos');
   await container.createIfNotExists();
@@ -33,18 +31,6 @@ beforeAll(async () => {
       ),
   );
 }, 120_000);
-afterAll(() => browser?.close());
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
-});
-afterEach(() => context.close());
-
-async function openPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems = pageProblems(page);
-  await page.goto(`${stack.url}/`);
-  return { page, problems };
-}
 
 async function startJob(page: Page, prefix: string): Promise<void> {
   await page.fill('#job-container', 'photos');
@@ -55,7 +41,7 @@ async function startJob(page: Page, prefix: string): Promise<void> {
 }
 
 it('runs a job over a container prefix with its progress visible, downloads it, and remembers it', async () => {
-  const { page, problems } = await openPage();
+  const { page, problems } = await browser.open();
   await startJob(page, 'small/');
   const job = page.locator('.job', { hasText: 'photos/small/' });
   await job.waitFor();
@@ -98,7 +84,7 @@ it('runs a job over a container prefix with its progress visible, downloads it, 
 }, 120_000);
 
 it('cancels a running job', async () => {
-  const { page, problems } = await openPage();
+  const { page, problems } = await browser.open();
   await startJob(page, 'large/');
   const cancel = page.getByRole('button', { name: 'Cancel the job over photos/large/' });
   await cancel.waitFor();
@@ -130,7 +116,7 @@ it('cancels a running job', async () => {
 }, 60_000);
 
 it('says what to do when the server asks for a function key', async () => {
-  const { page } = await openPage();
+  const { page } = await browser.open();
   await page.route('**/api/jobs', (route) => route.fulfill({ status: 401, body: '' }));
   await startJob(page, 'small/');
   await page.getByText('The server asks for a function key').waitFor();

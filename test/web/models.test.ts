@@ -5,8 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchChromium, pageProblems } from '../support/browser';
+import { useBrowser } from '../support/browser';
 import * as img from '../support/images';
 import { writeTestModel } from '../../tools/testModels';
 import { useLocalStack } from '../support/stack';
@@ -15,19 +14,10 @@ const modelsDir = mkdtempSync(path.join(os.tmpdir(), 'page-models-'));
 writeTestModel(modelsDir, { id: 'mean-rgb', layout: 'NCHW', channels: 'RGB', output: 'logits' });
 
 const stack = useLocalStack({ env: { CLASSIFIER_MODELS_DIR: modelsDir } });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 30_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser(stack);
 
 it('offers the installed models and classifies an upload with the one chosen', async () => {
-  const page = await browser.newPage();
-  const problems = pageProblems(page);
-  await page.goto(`${stack.url}/`);
+  const { page, problems } = await browser.open();
   await page.waitForSelector('#model-choice:not([hidden])');
   const options = await page.$$eval('#model-select option', (nodes) =>
     nodes.map((n) => ({

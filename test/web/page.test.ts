@@ -4,10 +4,10 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { axeViolations } from '../support/axe';
 import { PHOTOS, SHARED } from '../support/images';
-import { launchChromium, pageProblems } from '../support/browser';
+import { useBrowser } from '../support/browser';
 import { useLocalStack } from '../support/stack';
 
 const IMAGENET = path.join(SHARED, 'datasets/imagenet-photos-dev');
@@ -35,36 +35,16 @@ interface CardView {
 }
 
 const stack = useLocalStack();
-let browser: Browser;
-let context: BrowserContext;
+const browser = useBrowser(stack, { viewport: { width: 960, height: 900 } });
 
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 30_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 960, height: 900 } });
-});
-
-afterEach(async () => {
-  await context.close();
-});
-
-/** Opens the page and collects what must never happen: CSP refusals and script errors. */
+/** Opens the page, also keeping the body of every POST /api/uploads it sends. */
 async function openPage(): Promise<{ page: Page; problems: string[]; uploadRequests: string[] }> {
-  const page = await context.newPage();
-  const problems = pageProblems(page);
+  const { page, problems } = await browser.open();
   const uploadRequests: string[] = [];
   page.on('request', (req) => {
     if (req.method() === 'POST' && req.url().endsWith('/api/uploads'))
       uploadRequests.push(req.postData() ?? '');
   });
-  await page.goto(`${stack.url}/`);
-  await page.waitForFunction(() => !document.getElementById('model-name')?.textContent.includes('checking'));
   return { page, problems, uploadRequests };
 }
 
