@@ -140,7 +140,8 @@ describe('a decoder process whose parent dies', () => {
     parent.kill('SIGKILL');
     const killed = performance.now();
     expect(await gone(pid)).toBe(true);
-    // process.exit would wait for the decode to end (about 2 s more); the child kills itself instead.
-    expect(performance.now() - killed).toBeLessThan(700);
+    // process.exit would wait for the decode to end (2.5 s here); the child kills itself instead
+    // (well under 0.7 s here; the bound leaves room for a loaded CI machine).
+    expect(performance.now() - killed).toBeLessThan(1500);
   }, 60_000);
 });
