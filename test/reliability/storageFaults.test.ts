@@ -7,7 +7,7 @@
 import { parseStorageFaults } from '../../src/lib/storage/faults';
 import type { UploadTicket } from '../../src/lib/uploads/createUpload';
 import { eventually } from '../support/stack';
-import { resultBlobs, resultRows, useLocalStack } from '../support/stack';
+import { resultBlobsWritten, resultRows, useLocalStack } from '../support/stack';
 import { photos, resilientUpload } from './support/uploads';
 
 const FAULTS = 'fail:0.05:table,fail:0.05:queue,stall=2000:0.2:blob:GET';
@@ -45,7 +45,9 @@ describe('STORAGE_FAULTS', () => {
     for (const id of ids.filter((id) => rows.get(id)!.status === 'failed'))
       expect(JSON.parse(rows.get(id)!.error!)).toMatchObject({ code: 'internal_error' });
     expect(statuses.filter((s) => s === 'succeeded').length).toBeGreaterThanOrEqual(COUNT - 1);
-    expect(await resultBlobs(stack, 'uploads/')).toEqual(ids.map((id) => `uploads/${id}.json`).sort());
+    expect(await resultBlobsWritten(stack, 'uploads/', ids.length)).toEqual(
+      ids.map((id) => `uploads/${id}.json`).sort(),
+    );
     expect(stack.output).toMatch(/Injected storage fault/); // the faults really fired
   }, 200_000);
 });

@@ -171,3 +171,25 @@ export async function resultBlobs(stack: LocalStack, prefix: string): Promise<st
     names.push(blob.name);
   return names.sort();
 }
+
+/**
+ * The JSON blobs under a prefix once there are at least `count` of them (or the listing at the
+ * timeout). A result's JSON blob is written just after its row turns terminal, and after a
+ * crash between the two, only when the work is redelivered: a test that has seen the rows end
+ * waits for the blobs too, then checks the names exactly.
+ */
+export async function resultBlobsWritten(
+  stack: LocalStack,
+  prefix: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<string[]> {
+  return eventually(
+    `${count} JSON blobs under results/${prefix}`,
+    async () => {
+      const names = await resultBlobs(stack, prefix);
+      return names.length >= count ? names : undefined;
+    },
+    timeoutMs,
+  ).catch(() => resultBlobs(stack, prefix));
+}

@@ -130,11 +130,11 @@ it('holds a message as a delayed copy while its model cannot load, and lets it t
   const queue = env.services.storage.queues.getQueueClient('classify');
   await queue.clearMessages();
   const lines: string[] = [];
-  expect(await broken.modelGate.admit(message, { delaySeconds: 1, log: (l) => lines.push(l) })).toBe('held');
-  expect(lines.join('\n')).toMatch(/model unavailable, 1 message\(s\) held for 1 s .*missing\.onnx/);
+  expect(await broken.modelGate.admit(message, { delaySeconds: 3, log: (l) => lines.push(l) })).toBe('held');
+  expect(lines.join('\n')).toMatch(/model unavailable, 1 message\(s\) held for 3 s .*missing\.onnx/);
   // The copy is invisible for the delay, then there to be taken again.
   expect((await queue.receiveMessages()).receivedMessageItems).toHaveLength(0);
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((r) => setTimeout(r, 3500));
   const [copy] = (await queue.receiveMessages()).receivedMessageItems;
   expect(decodeQueueMessage(copy.messageText)).toEqual(message);
   // The gate of a Services whose model loads is not held by the other's.
