@@ -210,6 +210,19 @@ export class ResultStore {
       .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
   }
 
+  /** Whether the result's JSON blob is there (true when it has none to have). */
+  async hasBlob(
+    result: ClassificationResult,
+    blob: BlobRef,
+    options: { abortSignal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    const name = resultBlobName(result, blob);
+    return (
+      name === undefined ||
+      this.resultsContainer().getBlobClient(name).exists({ abortSignal: options.abortSignal })
+    );
+  }
+
   /** Deletes the result's JSON blob, if it has one; gone already is fine. */
   async deleteBlob(
     result: ClassificationResult,

@@ -2,7 +2,8 @@
  * Removes one result everywhere it is stored: what the content index learnt from it and its
  * copy in its job's results (DELETE only: retention keeps those), the uploaded bytes
  * (`uploads/<id>`), the result JSON blob and the table row, in that order, so an interrupted delete is finished by asking
- * again (the row, which is what finds the rest, goes last). Drop-folder originals in `images`
+ * again (the row, which is what finds the rest, goes last). A result that has only just
+ * completed may not have its JSON blob yet; DELETE waits a moment for it (awaitJsonBlob). Drop-folder originals in `images`
  * belong to whoever put them there and are never deleted here.
  */
 import { ClassifierError } from '../errors';
@@ -10,6 +11,10 @@ import { TERMINAL_STATUSES } from '../results/result';
 import type { ResultRecord } from '../results/resultStore';
 import type { Services } from '../services';
 import { storageNames } from '../storage/names';
+
+/** A result completed this recently may not have its JSON blob yet (see awaitJsonBlob). */
+const JUST_COMPLETED_MS = 10_000;
+const JSON_WAIT_MS = 5000;
 
 export interface DeleteResultOptions {
   abortSignal?: AbortSignal;
@@ -33,10 +38,29 @@ export async function deleteResult(
       `Result ${id} is ${status}; delete it once it has succeeded or failed.`,
     );
   }
+  if (TERMINAL_STATUSES.includes(status)) await awaitJsonBlob(services, record, options);
   await services.content.forget(record.result);
   if (record.result.jobId) await services.jobs.deleteCountedResult(record.result.jobId, record.result.id);
   await deleteStoredRecord(services, record, options);
   return true;
+}
+
+/**
+ * The worker writes a result's JSON blob just after its row turns terminal. Deleted in between,
+ * the blob would land after the row had gone, with nothing left to find it by (retention walks
+ * rows), so the blob of a result that has only just completed is waited for: a few seconds at
+ * most, since after a crash between the two it comes only with the redelivery.
+ */
+async function awaitJsonBlob(
+  services: Services,
+  record: ResultRecord,
+  options: { abortSignal?: AbortSignal },
+): Promise<void> {
+  const { result, blob } = record;
+  if (!blob || !(Date.now() - Date.parse(result.completedAt ?? '') < JUST_COMPLETED_MS)) return;
+  const deadline = Date.now() + JSON_WAIT_MS;
+  while (!(await services.results.hasBlob(result, blob, options)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 export interface DeleteStoredOptions {

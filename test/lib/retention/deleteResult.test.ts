@@ -1,10 +1,17 @@
 /**
  * DELETE of a result removes everything it names, against Azurite alone (no app): the row, its
- * JSON blob, what the content index learnt from it, and its copy in its job's results.
+ * JSON blob, what the content index learnt from it, and its copy in its job's results; also
+ * when it comes between the row turning terminal and the JSON blob being written.
  */
 import { newJob } from '../../../src/lib/jobs/job';
 import { zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
 import { deleteResult } from '../../../src/lib/retention/deleteResult';
+import { createServices } from '../../../src/lib/services';
+import { createStorageClients } from '../../../src/lib/storage/clients';
+import { processBlob } from '../../../src/lib/worker/processBlob';
+import { resultJson, version, work, workOptions } from '../../support/handBlobs';
+import * as img from '../../support/images';
+import { eventually } from '../../support/stack';
 import { useServices } from '../../support/services';
 
 const env = useServices();
@@ -43,4 +50,30 @@ describe('DELETE of a result', () => {
     expect(await env.services.content.find(sha256, key)).toBeUndefined();
     expect(await env.services.jobs.countedResult(job.id, result.id)).toBeUndefined();
   });
+
+  it('leaves no JSON blob behind when it comes just before the worker writes it', async () => {
+    // A worker whose blob writes (the JSON, a PUT) each take 1.5 s: its row is terminal that
+    // long before the JSON blob exists.
+    const slowWriter = createServices({
+      storage: createStorageClients({
+        AzureWebJobsStorage: env.connectionString,
+        STORAGE_FAULTS: 'stall=1500:1:blob:PUT',
+      }),
+    });
+    const name = `deleted-early-${Date.now()}.png`;
+    const w = work(name, await version(env.services.storage.blobs, name, img.photo(img.CAT)));
+    try {
+      const worked = processBlob(slowWriter, w, { ...workOptions(), claimant: 'w', lastAttempt: false });
+      await eventually('the row to turn terminal', async () => {
+        const record = await env.services.results.get(w.id);
+        return record?.result.status === 'succeeded' ? true : undefined;
+      });
+      expect(await deleteResult(env.services, w.id)).toBe(true);
+      expect((await worked).outcome).toBe('succeeded');
+      expect(await env.services.results.get(w.id)).toBeUndefined();
+      await expect(resultJson(env.services.storage.blobs, name)).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await slowWriter.models.close();
+    }
+  }, 60_000);
 });
