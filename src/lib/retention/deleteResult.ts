@@ -3,7 +3,7 @@
  * copy in its job's results (DELETE only: retention keeps those), the uploaded bytes
  * (`uploads/<id>`), the result JSON blob and the table row, in that order, so an interrupted delete is finished by asking
  * again (the row, which is what finds the rest, goes last). A result that has only just
- * completed may not have its JSON blob yet; DELETE waits a moment for it (awaitJsonBlob). Drop-folder originals in `images`
+ * completed may not have its JSON blob or job copy yet; DELETE waits a moment for them (awaitSettled). Drop-folder originals in `images`
  * belong to whoever put them there and are never deleted here.
  */
 import { ClassifierError } from '../errors';
@@ -12,9 +12,9 @@ import type { ResultRecord } from '../results/resultStore';
 import type { Services } from '../services';
 import { storageNames } from '../storage/names';
 
-/** A result completed this recently may not have its JSON blob yet (see awaitJsonBlob). */
+/** A result completed this recently may not be wholly stored yet (see awaitSettled). */
 const JUST_COMPLETED_MS = 10_000;
-const JSON_WAIT_MS = 5000;
+const SETTLE_WAIT_MS = 5000;
 
 export interface DeleteResultOptions {
   abortSignal?: AbortSignal;
@@ -38,7 +38,7 @@ export async function deleteResult(
       `Result ${id} is ${status}; delete it once it has succeeded or failed.`,
     );
   }
-  if (TERMINAL_STATUSES.includes(status)) await awaitJsonBlob(services, record, options);
+  if (TERMINAL_STATUSES.includes(status)) await awaitSettled(services, record, options);
   await services.content.forget(record.result);
   if (record.result.jobId) await services.jobs.deleteCountedResult(record.result.jobId, record.result.id);
   await deleteStoredRecord(services, record, options);
@@ -46,21 +46,24 @@ export async function deleteResult(
 }
 
 /**
- * The worker writes a result's JSON blob just after its row turns terminal. Deleted in between,
- * the blob would land after the row had gone, with nothing left to find it by (retention walks
- * rows), so the blob of a result that has only just completed is waited for: a few seconds at
- * most, since after a crash between the two it comes only with the redelivery.
+ * The worker stores a result in steps: the terminal row, then its JSON blob, then its copy in
+ * its job. Deleted in between, a later step would put back a piece of a deleted result with
+ * nothing left to find it by (retention walks rows), so for a result that has only just
+ * completed those pieces are waited for: a few seconds at most, since after a crash between
+ * steps they come only with the redelivery.
  */
-async function awaitJsonBlob(
+async function awaitSettled(
   services: Services,
   record: ResultRecord,
   options: { abortSignal?: AbortSignal },
 ): Promise<void> {
   const { result, blob } = record;
-  if (!blob || !(Date.now() - Date.parse(result.completedAt ?? '') < JUST_COMPLETED_MS)) return;
-  const deadline = Date.now() + JSON_WAIT_MS;
-  while (!(await services.results.hasBlob(result, blob, options)) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 100));
+  if (!(Date.now() - Date.parse(result.completedAt ?? '') < JUST_COMPLETED_MS)) return;
+  const settled = async (): Promise<boolean> =>
+    (!blob || (await services.results.hasBlob(result, blob, options))) &&
+    (!result.jobId || (await services.jobs.countedResult(result.jobId, result.id)) !== undefined);
+  const deadline = Date.now() + SETTLE_WAIT_MS;
+  while (!(await settled()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
 }
 
 export interface DeleteStoredOptions {

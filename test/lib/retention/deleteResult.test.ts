@@ -1,13 +1,14 @@
 /**
  * DELETE of a result removes everything it names, against Azurite alone (no app): the row, its
  * JSON blob, what the content index learnt from it, and its copy in its job's results; also
- * when it comes between the row turning terminal and the JSON blob being written.
+ * when it comes while the worker is still storing those (row, then JSON blob, then job copy).
  */
 import { newJob } from '../../../src/lib/jobs/job';
 import { zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
 import { deleteResult } from '../../../src/lib/retention/deleteResult';
 import { createServices } from '../../../src/lib/services';
 import { createStorageClients } from '../../../src/lib/storage/clients';
+import { createUpload } from '../../../src/lib/uploads/createUpload';
 import { processBlob } from '../../../src/lib/worker/processBlob';
 import { resultJson, version, work, workOptions } from '../../support/handBlobs';
 import * as img from '../../support/images';
@@ -72,6 +73,44 @@ describe('DELETE of a result', () => {
       expect((await worked).outcome).toBe('succeeded');
       expect(await env.services.results.get(w.id)).toBeUndefined();
       await expect(resultJson(env.services.storage.blobs, name)).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await slowWriter.models.close();
+    }
+  }, 60_000);
+
+  it('leaves no job copy behind when it comes just before the worker counts a job upload', async () => {
+    // The worker's JSON blob write and job count (a table transaction, a POST) take 1.5 s each.
+    const slowWriter = createServices({
+      storage: createStorageClients({
+        AzureWebJobsStorage: env.connectionString,
+        STORAGE_FAULTS: 'stall=1500:1:blob:PUT,stall=1500:1:table:POST',
+      }),
+    });
+    const job = newJob({ kind: 'upload', total: 1, listingComplete: true });
+    await env.services.jobs.create(job);
+    const bytes = img.photo(img.CAT);
+    const ticket = await createUpload(
+      env.services,
+      { fileName: 'cat.png', contentType: 'image/png', size: bytes.length, jobId: job.id },
+      { baseUrl: 'http://localhost' },
+    );
+    const uploaded = env.services.storage.blobs.getContainerClient('uploads').getBlockBlobClient(ticket.id);
+    await uploaded.uploadData(bytes);
+    const blob = { container: 'uploads', name: ticket.id, etag: (await uploaded.getProperties()).etag };
+    try {
+      const worked = processBlob(
+        slowWriter,
+        { id: ticket.id, blob, size: bytes.length, since: new Date().toISOString() },
+        { ...workOptions(), claimant: 'w', lastAttempt: false },
+      );
+      await eventually('the row to turn terminal', async () => {
+        const record = await env.services.results.get(ticket.id);
+        return record?.result.status === 'succeeded' ? true : undefined;
+      });
+      expect(await deleteResult(env.services, ticket.id)).toBe(true);
+      expect((await worked).outcome).toBe('succeeded');
+      expect(await env.services.results.get(ticket.id)).toBeUndefined();
+      expect(await env.services.jobs.countedResult(job.id, ticket.id)).toBeUndefined();
     } finally {
       await slowWriter.models.close();
     }
