@@ -47,6 +47,9 @@ const TRANSIENT = new Set([0, 408, 429, 500, 502, 503, 504]);
 /** Waits before each retry, each taken at 0.5–1.5x so parallel uploads do not retry in step. */
 const RETRY_DELAYS_MS = [500, 1500, 4000];
 
+/** A failure that trying again later may cure (the app, its front end or storage busy or gone). */
+export const isTransient = (err: unknown): boolean => err instanceof ApiError && TRANSIENT.has(err.status);
+
 async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
   for (let retry = 0; ; retry++) {
     try {
@@ -92,11 +95,7 @@ async function callOnce(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
-    throw new ApiError(
-      0,
-      'unreachable',
-      `Could not reach ${options.api}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}.`,
-    );
+    throw new ApiError(0, 'unreachable', `Could not reach ${options.api}: ${causeOf(err)}.`);
   }
   if (response.ok) return response;
   const text = await response.text();
@@ -141,32 +140,50 @@ export async function requestUpload(
   ).json()) as UploadTicket;
 }
 
-/** PUTs the bytes to the ticket's SAS URL (a retry replaces the blob whole, so it is safe). */
-export function putBlob(ticket: UploadTicket, bytes: Buffer): Promise<void> {
-  return retrying(async () => {
-    let response: Response;
-    try {
-      response = await fetch(ticket.uploadUrl, {
-        method: 'PUT',
-        headers: ticket.headers,
-        body: new Uint8Array(bytes),
-      });
-    } catch (err) {
-      throw new ApiError(
-        0,
-        'upload_failed',
-        `PUT to the upload URL got no answer: ${(err as Error).message}.`,
-      );
-    }
-    await response.body?.cancel();
-    if (!response.ok)
-      throw new ApiError(
-        response.status,
-        'upload_failed',
-        `PUT to the upload URL answered ${response.status}.`,
-      );
-  });
+/**
+ * PUTs the bytes to the ticket's SAS URL. The SAS may create the blob only: a retry after a try
+ * that got no answer is refused if that try did land, so such a refusal is `upload_unconfirmed`
+ * (ask the app whether the upload arrived) rather than a failure.
+ */
+export async function putBlob(ticket: UploadTicket, bytes: Buffer): Promise<void> {
+  let unanswered = false;
+  try {
+    await retrying(async () => {
+      let response: Response;
+      try {
+        response = await fetch(ticket.uploadUrl, {
+          method: 'PUT',
+          headers: ticket.headers,
+          body: new Uint8Array(bytes),
+        });
+      } catch (err) {
+        unanswered = true;
+        throw new ApiError(0, 'upload_failed', `PUT to the upload URL got no answer: ${causeOf(err)}.`);
+      }
+      await response.body?.cancel();
+      if (!response.ok) {
+        const code = response.headers.get('x-ms-error-code');
+        throw new ApiError(
+          response.status,
+          'upload_failed',
+          `PUT to the upload URL answered ${response.status}${code ? ` (${code})` : ''}.`,
+        );
+      }
+    });
+  } catch (err) {
+    if (unanswered && err instanceof ApiError && (err.status === 403 || err.status === 409))
+      throw new ApiError(err.status, 'upload_unconfirmed', err.message);
+    throw err;
+  }
 }
+
+/** The status of an upload's result (`awaiting_upload` until its blob is seen). */
+export const uploadStatus = async (o: ApiOptions, id: string): Promise<string> =>
+  ((await (await call(o, 'GET', `/api/results/${id}`, { keyed: false })).json()) as { status: string })
+    .status;
+
+const causeOf = (err: unknown): string =>
+  ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
 
 /** POST /api/admin/replay-poison: what was replayed, dropped or left. */
 export const replayPoison = async (o: ApiOptions, max?: number): Promise<unknown> =>

@@ -46,31 +46,37 @@ function folderOf(files: string[], extra: Record<string, Buffer> = {}): string {
 }
 
 /**
- * A front door between the CLI and the app that fails requests as a busy, flaky or vanished app
- * does: `decide` answers 'pass', a status to answer with, or 'drop' (the connection). The PUTs
- * go straight to storage by their SAS URLs.
+ * A front door between the CLI and the app (or storage) that fails requests as a busy, flaky or
+ * vanished service does: `decide` answers 'pass', a status to answer with, 'drop' (the
+ * connection, unanswered) or 'lose' (pass the request on, then drop the connection: the answer
+ * is lost). `rewrite` may change an answer's body on its way back.
  */
 async function frontDoor(
-  decide: (req: IncomingMessage, counts: Record<string, number>) => 'pass' | 'drop' | number,
+  decide: (req: IncomingMessage, counts: Record<string, number>) => 'pass' | 'drop' | 'lose' | number,
+  options: { target?: () => string; rewrite?: (req: IncomingMessage, body: Buffer) => Buffer } = {},
 ): Promise<{ url: string; failed(): number; close(): Promise<void> }> {
-  const counts: Record<string, number> = { uploads: 0, polls: 0 };
+  const counts: Record<string, number> = { uploads: 0, polls: 0, puts: 0 };
   let failed = 0;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const verdict = decide(req, counts);
-      if (verdict !== 'pass') {
-        failed++;
-        return void (typeof verdict === 'number' ? res.writeHead(verdict).end() : req.socket.destroy());
-      }
-      const answer = await fetch(`${stack.url}${req.url}`, {
+      if (verdict !== 'pass') failed++;
+      if (verdict === 'drop') return void req.socket.destroy();
+      if (typeof verdict === 'number') return void res.writeHead(verdict).end();
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+      ) as Record<string, string>;
+      const answer = await fetch(`${(options.target ?? (() => stack.url))()}${req.url}`, {
         method: req.method,
-        headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+        headers,
         body: chunks.length ? Buffer.concat(chunks) : undefined,
       });
+      const body = Buffer.from(await answer.arrayBuffer());
+      if (verdict === 'lose') return void req.socket.destroy();
       res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' });
-      res.end(Buffer.from(await answer.arrayBuffer()));
+      res.end(options.rewrite ? options.rewrite(req, body) : body);
     })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -206,35 +212,80 @@ describe('classify submit', () => {
     }
   }, 90_000);
 
-  it('stops when the app cannot be reached at all, and a rerun carries on without losing a file', async () => {
-    // After its fourth upload request the app is gone (every connection dropped) until it is back.
-    let down = false;
-    let back = false;
-    const door = await frontDoor((req, n) => {
-      if (back) return 'pass';
-      if (!down && req.method === 'POST' && req.url === '/api/uploads') down = ++n.uploads > 4;
-      return down ? 'drop' : 'pass';
-    });
-    const files = devFiles(150).slice(139);
-    const dir = folderOf(files);
-    const out = path.join(dir, '..', `${path.basename(dir)}.jsonl`);
-    try {
-      const first = await runCli(['submit', dir, '--api', door.url, '--out', out], dir).done;
-      expect(first.code).toBe(1);
-      expect(first.stderr).toMatch(/Could not reach .*run the same command again to carry on/s);
-      const { jobs } = JSON.parse(readFileSync(`${out}.state.json`, 'utf8')) as { jobs: string[] };
-      expect(jobs).toHaveLength(1);
+  it.each([
+    [
+      'cannot be reached at all',
+      'drop' as const,
+      /Could not reach .*run the same command again to carry on/s,
+      139,
+    ],
+    ['answers 503 to everything', 503, /answered 503.*run the same command again to carry on/s, 150],
+  ])(
+    'stops when the app %s, and a rerun carries on without losing a file',
+    async (_, how, said, from) => {
+      // After its fourth upload request the app is down (every request dropped or answered 503) until it is back.
+      let down = false;
+      let back = false;
+      const door = await frontDoor((req, n) => {
+        if (back) return 'pass';
+        if (!down && req.method === 'POST' && req.url === '/api/uploads') down = ++n.uploads > 4;
+        return down ? how : 'pass';
+      });
+      const files = devFiles(from + 11).slice(from);
+      const dir = folderOf(files);
+      const out = path.join(dir, '..', `${path.basename(dir)}.jsonl`);
+      try {
+        const first = await runCli(['submit', dir, '--api', door.url, '--out', out], dir).done;
+        expect(first.code).toBe(1);
+        expect(first.stderr).toMatch(said);
+        const { jobs } = JSON.parse(readFileSync(`${out}.state.json`, 'utf8')) as { jobs: string[] };
+        expect(jobs).toHaveLength(1);
 
-      back = true;
-      const rerun = await runCli(['submit', dir, '--api', door.url, '--out', out], dir).done;
-      expect(rerun.stderr).toMatch(/11 succeeded, 0 failed of 11/);
-      expect(rerun.code).toBe(0);
-      const results = parseJsonl(readFileSync(out, 'utf8'));
-      expect(results.map((r) => path.basename(r.file!)).sort()).toEqual([...files].sort());
-      expect(results.every((r) => r.status === 'succeeded')).toBe(true);
-      expect((await getJobView(stack, jobs[0])).status).toBe('cancelled'); // the rerun closed it
+        back = true;
+        const rerun = await runCli(['submit', dir, '--api', door.url, '--out', out], dir).done;
+        expect(rerun.stderr).toMatch(/11 succeeded, 0 failed of 11/);
+        expect(rerun.code).toBe(0);
+        const results = parseJsonl(readFileSync(out, 'utf8'));
+        expect(results.map((r) => path.basename(r.file!)).sort()).toEqual([...files].sort());
+        expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+        expect((await getJobView(stack, jobs[0])).status).toBe('cancelled'); // the rerun closed it
+      } finally {
+        await door.close();
+      }
+    },
+    90_000,
+  );
+
+  it('counts a PUT whose answer was lost as uploaded once the app has seen its blob', async () => {
+    // Storage takes the second PUT but its answer never comes back; the retry is refused (the
+    // SAS creates only, and the blob is there), so the CLI asks the app whether it arrived.
+    let blobOrigin = '';
+    const storage = await frontDoor((req, n) => (req.method === 'PUT' && ++n.puts === 2 ? 'lose' : 'pass'), {
+      target: () => blobOrigin,
+    });
+    const app = await frontDoor(() => 'pass', {
+      rewrite: (req, body) => {
+        if (req.url !== '/api/uploads') return body;
+        const ticket = JSON.parse(body.toString()) as { uploadUrl: string };
+        const url = new URL(ticket.uploadUrl);
+        blobOrigin = url.origin;
+        return Buffer.from(
+          JSON.stringify({ ...ticket, uploadUrl: ticket.uploadUrl.replace(url.origin, storage.url) }),
+        );
+      },
+    });
+    try {
+      const files = devFiles(166).slice(161);
+      const dir = folderOf(files);
+      const out = path.join(dir, '..', `${path.basename(dir)}.jsonl`);
+      const { code, stderr } = await runCli(['submit', dir, '--api', app.url, '--out', out], dir).done;
+      expect(storage.failed()).toBe(1);
+      expect(stderr).toMatch(/5 succeeded, 0 failed of 5 \(5 uploaded/);
+      expect(code).toBe(0);
+      const jobId = /in job (\S+);/.exec(stderr)![1];
+      expect(await getJobView(stack, jobId)).toMatchObject({ status: 'succeeded', total: 5, succeeded: 5 });
     } finally {
-      await door.close();
+      await Promise.all([app.close(), storage.close()]);
     }
   }, 90_000);
 

@@ -4,9 +4,9 @@
  * announced as one job (`POST /api/jobs { upload: true, total }`) and uploaded through their
  * SAS URLs with bounded concurrency (`POST /api/uploads { ..., jobId }`, then PUT). The job is
  * polled until every upload has its result; then the results are fetched and written.
- * A file the app refuses or that cannot be sent fails alone, with the app's code when it gave
- * one (its limits may differ from this machine's); an app that cannot be reached at all stops
- * the run, and a rerun carries on from the state file.
+ * A file the app refuses fails alone, with the app's code when it gave one (its limits may
+ * differ from this machine's); an app, front end or storage that is still down or busy after
+ * the client's retries stops the run, and a rerun carries on from the state file.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -23,10 +23,13 @@ import {
   createUploadJob,
   getJobView,
   jobResultLines,
+  isTransient,
   putBlob,
   requestUpload,
+  uploadStatus,
   type ApiOptions,
 } from '../apiClient';
+import type { UploadTicket } from '../../lib/uploads/createUpload';
 import { inspectFile, type LocalFile } from './localFiles';
 import { loadState, saveState, type SubmitState } from './state';
 import { writeResults } from './writeResults';
@@ -81,9 +84,9 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
     // collect their results instead of uploading the files again.
     let lastSave = performance.now();
     let saving = Promise.resolve();
-    let unreachable: ApiError | undefined;
+    let stoppedBy: ApiError | undefined;
     await mapLimit(todo, options.concurrency ?? 8, async (local) => {
-      if (unreachable) return; // the app is gone: the rest are for the rerun
+      if (stoppedBy) return; // the rest are for the rerun
       let ticketId: string | undefined;
       try {
         const ticket = await requestUpload(options, {
@@ -94,11 +97,13 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
         });
         ticketId = ticket.id;
         state.uploads[ticket.id] = local.sha256;
-        await putBlob(ticket, await readFile(local.file));
+        await sendBytes(options, ticket, await readFile(local.file));
         uploaded++;
       } catch (err) {
-        if (ticketId) delete state.uploads[ticketId]; // its blob never arrived: no result will come
-        if (err instanceof ApiError && err.code === 'unreachable') return void (unreachable ??= err);
+        // Down or busy after the retries: every other file would fail the same way. The ticket
+        // stays recorded, so a rerun collects its result if the blob did land.
+        if (isTransient(err)) return void (stoppedBy ??= err as ApiError);
+        if (ticketId) delete state.uploads[ticketId]; // refused: no result will come
         notUploaded.set(local.sha256, notUploadedResult(local, err, model));
       }
       if (performance.now() - lastSave > 500) {
@@ -109,25 +114,26 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
     });
     await saving;
     await saveState(options.stateFile, state);
-    if (unreachable) {
-      progress.stop();
-      throw new ApiError(
-        0,
-        'unreachable',
-        `${unreachable.message} What was uploaded is recorded in ${options.stateFile}; run the same command again to carry on.`,
+    const rerunHint = (err: ApiError): ApiError =>
+      new ApiError(
+        err.status,
+        err.code,
+        `${err.message} What was uploaded is recorded in ${options.stateFile}; run the same command again to carry on.`,
       );
+    if (stoppedBy) {
+      progress.stop();
+      throw rerunHint(stoppedBy);
     }
-    const settled = doneBefore + notUploaded.size;
-    await waitForJob(
-      options,
-      job.id,
-      uploaded,
-      progress,
-      settled,
-      countFailed(locals, state) + notUploaded.size,
-    );
-    progress.stop();
-    await collectResults(options, state, job.id);
+    try {
+      const settled = doneBefore + notUploaded.size;
+      const failedBefore = countFailed(locals, state) + notUploaded.size;
+      await waitForJob(options, job.id, uploaded, progress, settled, failedBefore);
+      progress.stop();
+      await collectResults(options, state, job.id);
+    } catch (err) {
+      progress.stop();
+      throw isTransient(err) ? rerunHint(err as ApiError) : err;
+    }
   }
   const results = locals.map((l) => resultFor(l, state, notUploaded));
   const out = options.out ?? `classify-results-${state.lastJob ?? 'local'}.jsonl`;
@@ -197,6 +203,23 @@ async function collectEarlierJobs(options: ApiOptions, state: SubmitState): Prom
   }
 }
 
+/**
+ * PUTs the bytes. When a PUT's landing could not be confirmed (a try got no answer, the retry
+ * was refused as the blob was there), the app is asked: it sees the blob within seconds.
+ */
+async function sendBytes(options: ApiOptions, ticket: UploadTicket, bytes: Buffer): Promise<void> {
+  try {
+    await putBlob(ticket, bytes);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'upload_unconfirmed')) throw err;
+    for (let i = 0; i < 30; i++) {
+      if ((await uploadStatus(options, ticket.id)) !== 'awaiting_upload') return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw err;
+  }
+}
+
 /** A file the app refused (its code kept: file_too_large, unsupported_format...) or that could not be sent. */
 function notUploadedResult(
   local: LocalFile,
@@ -207,10 +230,7 @@ function notUploadedResult(
   const error =
     err instanceof ApiError && isImageErrorCode(err.code) && err.code !== 'internal_error'
       ? new ClassifierError(err.code, `The app refused the upload: ${message}`)
-      : new ClassifierError(
-          'internal_error',
-          `Could not upload the file (${message}); run the command again to retry it.`,
-        );
+      : new ClassifierError('internal_error', `The file was not uploaded: ${message}`);
   return failedResult(
     { name: local.name, bytes: local.size, sha256: local.sha256, contentType: local.contentType },
     error,
