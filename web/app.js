@@ -744,15 +744,33 @@
     return typeof value === 'number' ? `${Math.round(value)} ms` : '–';
   }
 
-  // ---- keeping results across reloads ----
+  // ---- keeping results and jobs across reloads ----
+
+  /** The list kept under `key` in a Web Storage area: [] when there is none or it is unreadable. */
+  function readStoredList(storage, key) {
+    try {
+      const value = JSON.parse(storage.getItem(key) || '[]');
+      return Array.isArray(value) ? value : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Keeps `list` under `key`; storage full or disabled only means it won't survive a reload. */
+  function writeStoredList(storage, key, list) {
+    try {
+      storage.setItem(key, JSON.stringify(list));
+    } catch {
+      // the page still works without it
+    }
+  }
 
   function save() {
-    const items = [...entries.values()].map(({ item }) => item);
-    try {
-      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(items));
-    } catch {
-      // Storage full or disabled: the page still works, results just won't survive a reload.
-    }
+    writeStoredList(
+      sessionStorage,
+      STORAGE_KEY,
+      [...entries.values()].map(({ item }) => item),
+    );
   }
 
   function trimKept() {
@@ -763,14 +781,7 @@
   }
 
   function restore() {
-    let items = [];
-    try {
-      items = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || '[]');
-    } catch {
-      items = [];
-    }
-    if (!Array.isArray(items)) return;
-    for (const item of items) {
+    for (const item of readStoredList(sessionStorage, STORAGE_KEY)) {
       if (!item || typeof item.key !== 'string' || typeof item.name !== 'string') continue;
       if (typeof item.added !== 'number') item.added = nextAdded;
       nextAdded = Math.max(nextAdded, item.added + 1);
@@ -944,11 +955,7 @@
   }
 
   function saveJobs() {
-    try {
-      localStorage.setItem(JOBS_KEY, JSON.stringify([...jobs.values()].map((j) => j.job).slice(-MAX_JOBS)));
-    } catch {
-      // Storage disabled: jobs are still shown until the page closes.
-    }
+    writeStoredList(localStorage, JOBS_KEY, [...jobs.values()].map((j) => j.job).slice(-MAX_JOBS));
   }
 
   async function startJob(event) {
@@ -1151,14 +1158,7 @@
   }
 
   function restoreJobs() {
-    let kept = [];
-    try {
-      kept = JSON.parse(localStorage.getItem(JOBS_KEY) || '[]');
-    } catch {
-      kept = [];
-    }
-    if (!Array.isArray(kept)) return;
-    for (const job of kept) {
+    for (const job of readStoredList(localStorage, JOBS_KEY)) {
       if (job && typeof job.id === 'string' && typeof job.container === 'string') addJob(job);
     }
   }
