@@ -202,12 +202,12 @@ export class ResultStore {
 
   /** Writes the result's JSON blob (none for a job's own images: see resultBlobName). */
   async writeBlob(result: ClassificationResult, blob: BlobRef): Promise<void> {
-    const name = resultBlobName(result, blob);
-    if (name === undefined) return;
+    const client = this.jsonBlob(result, blob);
+    if (!client) return;
     const body = JSON.stringify(result, null, 2);
-    await this.resultsContainer()
-      .getBlockBlobClient(name)
-      .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    await client.upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
   }
 
   /** Whether the result's JSON blob is there (true when it has none to have). */
@@ -216,11 +216,7 @@ export class ResultStore {
     blob: BlobRef,
     options: { abortSignal?: AbortSignal } = {},
   ): Promise<boolean> {
-    const name = resultBlobName(result, blob);
-    return (
-      name === undefined ||
-      this.resultsContainer().getBlobClient(name).exists({ abortSignal: options.abortSignal })
-    );
+    return (await this.jsonBlob(result, blob)?.exists({ abortSignal: options.abortSignal })) ?? true;
   }
 
   /** Deletes the result's JSON blob, if it has one; gone already is fine. */
@@ -229,13 +225,15 @@ export class ResultStore {
     blob: BlobRef,
     options: { abortSignal?: AbortSignal } = {},
   ): Promise<void> {
-    const name = resultBlobName(result, blob);
-    if (name !== undefined)
-      await this.resultsContainer().getBlobClient(name).deleteIfExists({ abortSignal: options.abortSignal });
+    await this.jsonBlob(result, blob)?.deleteIfExists({ abortSignal: options.abortSignal });
   }
 
-  private resultsContainer() {
-    return this.storage.blobs.getContainerClient(storageNames.resultsContainer);
+  /** The client of the result's JSON blob, or undefined when it has none (resultBlobName). */
+  private jsonBlob(result: ClassificationResult, blob: BlobRef) {
+    const name = resultBlobName(result, blob);
+    return name === undefined
+      ? undefined
+      : this.storage.blobs.getContainerClient(storageNames.resultsContainer).getBlockBlobClient(name);
   }
 }
 
