@@ -10,6 +10,7 @@ import { createServices } from '../../../src/lib/services';
 import { createStorageClients } from '../../../src/lib/storage/clients';
 import { createUpload } from '../../../src/lib/uploads/createUpload';
 import { processBlob } from '../../../src/lib/worker/processBlob';
+import type { BlobWork } from '../../../src/lib/worker/work';
 import { resultJson, version, work, workOptions } from '../../support/handBlobs';
 import * as img from '../../support/images';
 import { eventually } from '../../support/stack';
@@ -52,40 +53,38 @@ describe('DELETE of a result', () => {
     expect(await env.services.jobs.countedResult(job.id, result.id)).toBeUndefined();
   });
 
-  it('leaves no JSON blob behind when it comes just before the worker writes it', async () => {
-    // A worker whose blob writes (the JSON, a PUT) each take 1.5 s: its row is terminal that
-    // long before the JSON blob exists.
+  /**
+   * Has a worker whose storage calls matching `faults` stall store the result of `work`, and
+   * DELETEs it as soon as its row is terminal (while the worker is still storing the rest).
+   */
+  async function deleteWhileStoring(work: BlobWork, faults: string): Promise<void> {
     const slowWriter = createServices({
-      storage: createStorageClients({
-        AzureWebJobsStorage: env.connectionString,
-        STORAGE_FAULTS: 'stall=1500:1:blob:PUT',
-      }),
+      storage: createStorageClients({ AzureWebJobsStorage: env.connectionString, STORAGE_FAULTS: faults }),
     });
-    const name = `deleted-early-${Date.now()}.png`;
-    const w = work(name, await version(env.services.storage.blobs, name, img.photo(img.CAT)));
     try {
-      const worked = processBlob(slowWriter, w, { ...workOptions(), claimant: 'w', lastAttempt: false });
+      const worked = processBlob(slowWriter, work, { ...workOptions(), claimant: 'w', lastAttempt: false });
       await eventually('the row to turn terminal', async () => {
-        const record = await env.services.results.get(w.id);
+        const record = await env.services.results.get(work.id);
         return record?.result.status === 'succeeded' ? true : undefined;
       });
-      expect(await deleteResult(env.services, w.id)).toBe(true);
+      expect(await deleteResult(env.services, work.id)).toBe(true);
       expect((await worked).outcome).toBe('succeeded');
-      expect(await env.services.results.get(w.id)).toBeUndefined();
-      await expect(resultJson(env.services.storage.blobs, name)).rejects.toMatchObject({ statusCode: 404 });
+      expect(await env.services.results.get(work.id)).toBeUndefined();
     } finally {
       await slowWriter.models.close();
     }
+  }
+
+  it('leaves no JSON blob behind when it comes just before the worker writes it', async () => {
+    // The worker's blob writes (the JSON, a PUT) each take 1.5 s: its row is terminal that long
+    // before the JSON blob exists.
+    const name = `deleted-early-${Date.now()}.png`;
+    const w = work(name, await version(env.services.storage.blobs, name, img.photo(img.CAT)));
+    await deleteWhileStoring(w, 'stall=1500:1:blob:PUT');
+    await expect(resultJson(env.services.storage.blobs, name)).rejects.toMatchObject({ statusCode: 404 });
   }, 60_000);
 
   it('leaves no job copy behind when it comes just before the worker counts a job upload', async () => {
-    // The worker's JSON blob write and job count (a table transaction, a POST) take 1.5 s each.
-    const slowWriter = createServices({
-      storage: createStorageClients({
-        AzureWebJobsStorage: env.connectionString,
-        STORAGE_FAULTS: 'stall=1500:1:blob:PUT,stall=1500:1:table:POST',
-      }),
-    });
     const job = newJob({ kind: 'upload', total: 1, listingComplete: true });
     await env.services.jobs.create(job);
     const bytes = img.photo(img.CAT);
@@ -97,22 +96,11 @@ describe('DELETE of a result', () => {
     const uploaded = env.services.storage.blobs.getContainerClient('uploads').getBlockBlobClient(ticket.id);
     await uploaded.uploadData(bytes);
     const blob = { container: 'uploads', name: ticket.id, etag: (await uploaded.getProperties()).etag };
-    try {
-      const worked = processBlob(
-        slowWriter,
-        { id: ticket.id, blob, size: bytes.length, since: new Date().toISOString() },
-        { ...workOptions(), claimant: 'w', lastAttempt: false },
-      );
-      await eventually('the row to turn terminal', async () => {
-        const record = await env.services.results.get(ticket.id);
-        return record?.result.status === 'succeeded' ? true : undefined;
-      });
-      expect(await deleteResult(env.services, ticket.id)).toBe(true);
-      expect((await worked).outcome).toBe('succeeded');
-      expect(await env.services.results.get(ticket.id)).toBeUndefined();
-      expect(await env.services.jobs.countedResult(job.id, ticket.id)).toBeUndefined();
-    } finally {
-      await slowWriter.models.close();
-    }
+    // The JSON blob write and the job count (a table transaction, a POST) take 1.5 s each.
+    await deleteWhileStoring(
+      { id: ticket.id, blob, size: bytes.length, since: new Date().toISOString() },
+      'stall=1500:1:blob:PUT,stall=1500:1:table:POST',
+    );
+    expect(await env.services.jobs.countedResult(job.id, ticket.id)).toBeUndefined();
   }, 60_000);
 });
