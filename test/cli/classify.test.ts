@@ -32,6 +32,19 @@ const notAnImage = path.join(dir, 'notes.jpg');
 writeFileSync(notAnImage, 'this is text, not a JPEG');
 
 describe('npx classify', () => {
+  it("prints the README's example as the README shows it, on this CPU (timings aside)", async () => {
+    // The README's first CLI block: the command, then its output.
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const block = /## The CLI\n+```\n\$ npx classify ([^\n]+)\n([\s\S]*?)```/.exec(readme);
+    expect(block).not.toBeNull();
+    const [, args, shown] = block!;
+    const run = await promisify(execFile)(process.execPath, [BIN, ...args.split(' ')], {
+      cwd: path.resolve(__dirname, '../..'),
+    });
+    const withoutTimings = (text: string): string => text.replace(/, \d+ ms\)/g, ', … ms)').trim();
+    expect(withoutTimings(run.stdout)).toBe(withoutTimings(shown));
+  });
+
   it('prints a readable top-5 table for a folder and exits 0', async () => {
     const run = await classify(PHOTOS);
     expect(run.code).toBe(0);

@@ -16,7 +16,7 @@ import { intFromEnv } from '../env';
 import { toClassifierError } from '../errors';
 import { loadManifest, preprocessOf, type LoadedManifest } from '../model/manifest';
 import { ModelSession, type ModelSessionOptions } from '../model/modelSession';
-import { newResult, roundMs, topK, type ClassificationResult } from '../results/result';
+import { newResult, roundMs, topK, type ClassificationResult, type ModelStamp } from '../results/result';
 import { InferenceBatcher, type InferenceBatcherOptions } from './inferenceBatcher';
 
 export interface ClassifierOptions extends ModelSessionOptions, InferenceBatcherOptions {
@@ -50,8 +50,8 @@ export class Classifier {
   readonly limits: DecodeLimits;
   /**
    * What decides this classifier's answer for given bytes, as the content index's key: the
-   * model file, its input and preprocessing, its labels, the number of predictions kept, and
-   * the decoder (our revision, sharp's and libvips's versions). Any change keys a fresh entry,
+   * model file and how its int8 products are computed, its input and preprocessing, its labels,
+   * the number of predictions kept, and the decoder (our revision, sharp's and libvips's versions). Any change keys a fresh entry,
    * so a prediction made under other settings is never served as `reused`.
    */
   readonly contentKey: ContentModelKey;
@@ -71,6 +71,9 @@ export class Classifier {
     const { manifest } = session;
     const decides = {
       model: session.sha256,
+      // How the products were added up: a clipped answer (int8 weights on a CPU without VNNI,
+      // run as published) is never served for an exact one, nor the other way round.
+      computation: session.info.computation,
       input: manifest.input,
       output: manifest.output,
       preprocessing: manifest.preprocessing,
@@ -106,8 +109,12 @@ export class Classifier {
     return new Classifier(session.value, decoder, !options.decoder, options);
   }
 
-  get model(): { id: string; sha256: string } {
-    return { id: this.session.manifest.id, sha256: this.session.sha256 };
+  get model(): ModelStamp {
+    return {
+      id: this.session.manifest.id,
+      sha256: this.session.sha256,
+      computation: this.session.info.computation,
+    };
   }
 
   /** Waits for the classifications in flight, then ends the session (a model evicted, a tool done). */

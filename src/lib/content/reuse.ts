@@ -2,14 +2,14 @@
  * Idempotency by content for the worker: after download, before decode, a result for bytes
  * this model already classified is built from the stored prediction and says `reused: true`.
  */
-import { zeroTimings, type ClassificationResult } from '../results/result';
+import { zeroTimings, type ClassificationResult, type ModelStamp } from '../results/result';
 import type { ContentIndex, ContentModelKey } from './contentIndex';
 
 export interface ReuseOptions {
   /** The index key of the classifier that would answer. */
   key: ContentModelKey;
   /** Its model, for the result's `model`. */
-  model: { id: string; sha256: string };
+  model: ModelStamp;
   abortSignal?: AbortSignal;
 }
 
@@ -41,7 +41,7 @@ export async function reusedResult(
       height: known.height,
     },
     predictions: known.predictions,
-    model: { id: options.model.id, sha256: options.model.sha256 },
+    model: options.model,
     timings: zeroTimings(),
     completedAt: new Date().toISOString(),
     reused: true,

@@ -1,9 +1,9 @@
 /** Messages between ModelSession and its inference thread. */
 import type { ModelManifest } from './manifest';
-import type { OrtRunnerOptions } from './ortRunner';
+import type { OrtRunnerOptions, RunnerInfo } from './ortRunner';
 
 export interface InferenceThreadData {
-  manifest: Pick<ModelManifest, 'input' | 'output' | 'preprocessing'> & { classes: number };
+  manifest: Pick<ModelManifest, 'id' | 'input' | 'output' | 'preprocessing'> & { classes: number };
   options: OrtRunnerOptions;
   /**
    * FAULT HOOK (tests only, INFERENCE_FAULTS=exit-after:N or hang-after:N): the first thread
@@ -24,4 +24,4 @@ export interface InferenceReply {
   error?: string;
 }
 
-export type ThreadStatus = { ready: true } | { ready: false; error: string };
+export type ThreadStatus = { ready: true; info: RunnerInfo } | { ready: false; error: string };

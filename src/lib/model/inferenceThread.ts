@@ -7,7 +7,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { OrtRunner } from './ortRunner';
-import type { InferenceThreadData, InferenceRequest, InferenceReply } from './inferenceProtocol';
+import type {
+  InferenceThreadData,
+  InferenceRequest,
+  InferenceReply,
+  ThreadStatus,
+} from './inferenceProtocol';
 
 const data = workerData as InferenceThreadData;
 const port = parentPort!;
@@ -32,7 +37,7 @@ OrtRunner.create(data.manifest, data.options).then(
           port.postMessage({ id: request.id, error: (err as Error).message } satisfies InferenceReply),
       );
     });
-    port.postMessage({ ready: true });
+    port.postMessage({ ready: true, info: runner.info } satisfies ThreadStatus);
   },
   (err: unknown) => port.postMessage({ ready: false, error: (err as Error).message }),
 );

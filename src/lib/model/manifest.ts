@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ClassifierError } from '../errors';
 import { MODELS_DIR } from '../paths';
+import { INT8_MODES, type Int8Mode } from './int8Weights';
 
 type Triple = [number, number, number];
 
@@ -40,6 +41,12 @@ export interface ModelManifest {
   };
   /** Labels file, relative to the manifest: a JSON array, or text with one label per line; one per class index. */
   labels: string;
+  /**
+   * How int8 weights run (int8Weights.ts): `u8-weights` (default: exact at int8 speed on every
+   * x64 CPU), `exact-kernels` (ONNX Runtime's exact and slower kernels, for forms the rewrite
+   * cannot reach), `as-published` (as the file is; may clip on x64 CPUs without VNNI).
+   */
+  int8?: Int8Mode;
 }
 
 /** A manifest with its labels loaded and its location known. */
@@ -197,6 +204,8 @@ function checkManifest(m: ModelManifest, where: string): void {
       problems.push(`"preprocessing.${key}" must be three numbers`);
   }
   if (p.std?.some((s) => s === 0)) problems.push('"preprocessing.std" must not be 0');
+  if (m.int8 !== undefined && !INT8_MODES.includes(m.int8))
+    problems.push(`"int8" must be one of ${INT8_MODES.join(', ')}`);
   if (input && p.centerCrop !== undefined && (p.centerCrop !== input.width || p.centerCrop !== input.height))
     problems.push('"preprocessing.centerCrop" must equal the input width and height');
   if (input && p.resizeShorterSide !== undefined && p.resizeShorterSide < Math.max(input.width, input.height))

@@ -12,7 +12,8 @@ import { intFromEnv } from '../env';
 import type { InferenceReply, InferenceThreadData, ThreadStatus } from './inferenceProtocol';
 import type { LoadedManifest } from './manifest';
 import { ensureModelFile, type ModelFileOptions } from './modelFile';
-import { OrtRunner } from './ortRunner';
+import { u8s8IsExact } from './int8Weights';
+import { OrtRunner, type RunnerInfo } from './ortRunner';
 
 export interface ModelSessionOptions extends ModelFileOptions {
   /** Threads for one inference (intra-op); default: every core this process may use. */
@@ -26,6 +27,8 @@ export interface ModelSessionOptions extends ModelFileOptions {
    * ended, and started again by the next batch (default CLASSIFIER_INFERENCE_TIMEOUT_SECONDS, 60).
    */
   inferenceTimeoutMs?: number;
+  /** Whether this CPU adds u8s8 products exactly (default: u8s8IsExact(), read from the CPU). */
+  u8s8Exact?: boolean;
 }
 
 /** Runs `count` crops laid end to end; resolves to `count` probability rows laid end to end. */
@@ -37,7 +40,11 @@ export class ModelSession {
     readonly modelPath: string,
     private readonly runBatch: RunBatch,
     private readonly close: () => Promise<void>,
-  ) {}
+    /** How the session computes its answers (see int8Weights.ts). */
+    readonly info: RunnerInfo,
+  ) {
+    if (info.warning) process.emitWarning(info.warning, { code: 'CLASSIFIER_INT8_SATURATION' });
+  }
 
   /** Verifies (or downloads) the weights, creates the session and runs one warm-up pass. */
   static async create(manifest: LoadedManifest, options: ModelSessionOptions = {}): Promise<ModelSession> {
@@ -45,6 +52,7 @@ export class ModelSession {
     const modelPath = await ensureModelFile(manifest, options);
     const data: InferenceThreadData = {
       manifest: {
+        id: manifest.id,
         input: manifest.input,
         output: manifest.output,
         preprocessing: manifest.preprocessing,
@@ -54,6 +62,8 @@ export class ModelSession {
         modelPath,
         threads: options.threads ?? os.availableParallelism(),
         allowSpinning: !!options.allowSpinning,
+        int8: manifest.int8 ?? 'u8-weights',
+        u8s8Exact: options.u8s8Exact ?? u8s8IsExact(),
       },
     };
     if (options.thread === 'main') {
@@ -63,6 +73,7 @@ export class ModelSession {
         modelPath,
         (pixels, count) => runner.run(pixels, count),
         async () => undefined,
+        runner.info,
       );
     }
     const fault = /^(exit|hang)-after:(\d+)$/.exec(process.env.INFERENCE_FAULTS ?? '');
@@ -70,7 +81,7 @@ export class ModelSession {
     const timeoutMs =
       options.inferenceTimeoutMs ?? intFromEnv('CLASSIFIER_INFERENCE_TIMEOUT_SECONDS', 60) * 1000;
     const thread = await healingThread(data, timeoutMs);
-    return new ModelSession(manifest, modelPath, thread.run, thread.close);
+    return new ModelSession(manifest, modelPath, thread.run, thread.close, thread.info);
   }
 
   /** One forward pass over crops of input size; returns one probability vector per image. */
@@ -126,7 +137,7 @@ function threadEntry(): string {
 async function healingThread(
   data: InferenceThreadData,
   timeoutMs: number,
-): Promise<{ run: RunBatch; close: () => Promise<void> }> {
+): Promise<{ run: RunBatch; close: () => Promise<void>; info: RunnerInfo }> {
   let current = await startThread(data, timeoutMs);
   let replacing: Promise<InferenceThread> | undefined;
   let closed = false;
@@ -156,6 +167,7 @@ async function healingThread(
       closed = true;
       return current.close();
     },
+    info: current.info,
   };
 }
 
@@ -164,6 +176,7 @@ interface InferenceThread {
   close: () => Promise<void>;
   /** The thread has crashed or exited: it answers nothing more. */
   dead: () => boolean;
+  info: RunnerInfo;
 }
 
 async function startThread(data: InferenceThreadData, timeoutMs: number): Promise<InferenceThread> {
@@ -176,10 +189,10 @@ async function startThread(data: InferenceThreadData, timeoutMs: number): Promis
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  await new Promise<void>((resolve, reject) => {
+  const info = await new Promise<RunnerInfo>((resolve, reject) => {
     worker.once('message', (status: ThreadStatus) =>
       status.ready
-        ? resolve()
+        ? resolve(status.info)
         : reject(new ClassifierError('internal_error', `The model failed to load: ${status.error}`)),
     );
     worker.once('error', reject);
@@ -239,5 +252,5 @@ async function startThread(data: InferenceThreadData, timeoutMs: number): Promis
     worker.ref(); // a caller awaiting the end must not see the event loop run dry meanwhile
     await worker.terminate();
   };
-  return { run, close, dead: () => failure !== undefined };
+  return { run, close, dead: () => failure !== undefined, info };
 }

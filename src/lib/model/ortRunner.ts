@@ -5,16 +5,30 @@
  * becomes scores (softmax of logits, sigmoid per class, or probabilities as they are). Runs
  * wherever the session lives: on the main thread, or inside the inference thread.
  */
+import { readFile } from 'node:fs/promises';
 import type { InferenceSession } from 'onnxruntime-node';
+import { planSession, type Computation, type Int8Mode } from './int8Weights';
 import { preprocessOf, type ModelManifest, type Preprocess } from './manifest';
 
 export interface OrtRunnerOptions {
   modelPath: string;
   threads: number;
   allowSpinning: boolean;
+  /** How int8 weights run (the manifest's `int8`). */
+  int8: Int8Mode;
+  /** Whether this CPU adds u8s8 products exactly (u8s8IsExact()); decided by the caller so tests can choose. */
+  u8s8Exact: boolean;
 }
 
-type ManifestParts = Pick<ModelManifest, 'input' | 'output' | 'preprocessing'> & {
+/** What a runner tells about itself once loaded. */
+export interface RunnerInfo {
+  computation: Computation;
+  /** The uint8 weight tensors the session runs in place of the file's int8 ones. */
+  rewrittenWeights: number;
+  warning?: string;
+}
+
+type ManifestParts = Pick<ModelManifest, 'id' | 'input' | 'output' | 'preprocessing'> & {
   /** How many labels the manifest has: the output must have as many classes. */
   classes: number;
 };
@@ -41,6 +55,7 @@ export class OrtRunner {
     private readonly manifest: ManifestParts,
     private readonly session: InferenceSession,
     private readonly ort: typeof import('onnxruntime-node'),
+    readonly info: RunnerInfo,
   ) {
     const { mean, std, scale, channels } = preprocessOf(manifest);
     const { a, b } = SCALES[scale];
@@ -53,16 +68,30 @@ export class OrtRunner {
   static async create(manifest: ManifestParts, options: OrtRunnerOptions): Promise<OrtRunner> {
     // Required lazily: loading the native runtime costs ~100 ms that `classify --help` should not pay.
     const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(options.modelPath, {
+    const plan = planSession(await readFile(options.modelPath), {
+      mode: options.int8,
+      u8s8Exact: options.u8s8Exact,
+      name: manifest.id,
+    });
+    const session = await ort.InferenceSession.create(plan.model, {
       intraOpNumThreads: options.threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
-      // Spinning threads wait hot for the next op; with decodes competing for the same two
-      // cores that steals their CPU (bench: pipeline 121 -> 156 images/s with spinning off).
-      extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
+      extra: {
+        session: {
+          // Spinning threads wait hot for the next op; with decodes competing for the same two
+          // cores that steals their CPU (bench: pipeline 121 -> 156 images/s with spinning off).
+          intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' },
+          ...plan.sessionConfig,
+        },
+      },
     });
-    const runner = new OrtRunner(manifest, session, ort);
+    const runner = new OrtRunner(manifest, session, ort, {
+      computation: plan.computation,
+      rewrittenWeights: plan.form.rewritten.length,
+      warning: plan.warning,
+    });
     const { width, height } = manifest.input;
     const crop = width * height * 3;
     // Warm up with two images: a model whose batch dimension is fixed at 1 refuses them.

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { toClassifierError, type ErrorCode } from '../errors';
+import type { Computation } from '../model/int8Weights';
 
 export type ResultStatus = 'awaiting_upload' | 'queued' | 'processing' | 'succeeded' | 'failed';
 export const TERMINAL_STATUSES: readonly ResultStatus[] = ['succeeded', 'failed'];
@@ -31,13 +32,25 @@ export interface ResultTimings {
   totalMs: number;
 }
 
+/** Which model answered: its manifest id, the sha256 of its pinned file, and how it computed. */
+export interface ModelStamp {
+  id: string;
+  sha256: string;
+  /**
+   * `exact`: the model's own arithmetic, the same on every CPU; `saturating`: int8 products
+   * clipped on this CPU (see model/int8Weights.ts). Set once classified; absent while queued
+   * and on results stored before it existed.
+   */
+  computation?: Computation;
+}
+
 export interface ClassificationResult {
   id: string;
   status: ResultStatus;
   source: ResultSource;
   predictions?: Prediction[];
   error?: { code: ErrorCode; message: string };
-  model: { id: string; sha256: string };
+  model: ModelStamp;
   timings: ResultTimings;
   createdAt: string;
   completedAt?: string;

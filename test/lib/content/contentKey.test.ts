@@ -1,6 +1,7 @@
 /**
  * The content index serves a stored prediction only to a classifier that would give the same
- * answer: the key covers the model file, its preprocessing, its labels and the decoder.
+ * answer: the key covers the model file and how its int8 products are computed, its
+ * preprocessing, its labels and the decoder.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,8 +28,8 @@ function variant(name: string, change: (m: Record<string, unknown>, labels: stri
 
 describe('the content index key', () => {
   const classifiers: Classifier[] = [];
-  const create = async (model?: string) => {
-    const c = await Classifier.create({ model, thread: 'main' });
+  const create = async (model?: string, u8s8Exact?: boolean) => {
+    const c = await Classifier.create({ model, thread: 'main', u8s8Exact });
     classifiers.push(c);
     return c;
   };
@@ -52,5 +53,16 @@ describe('the content index key', () => {
     const [a, b] = [await create(), await create(variant(name, change))];
     expect(b.model).toEqual(a.model);
     expect(b.contentKey.answer).not.toBe(a.contentKey.answer);
+  });
+
+  it('changes with how the int8 products are computed: a clipped answer is never served for the exact one', async () => {
+    // Run as published on a CPU taken to have no VNNI: the sums clip; the default rewrites them.
+    const asPublished = variant('as-published', (m) => (m.int8 = 'as-published'));
+    const [exact, clipped] = [await create(undefined, false), await create(asPublished, false)];
+    expect(exact.model.computation).toBe('exact');
+    expect(clipped.model).toEqual({ ...exact.model, computation: 'saturating' });
+    expect(clipped.contentKey.answer).not.toBe(exact.contentKey.answer);
+    // The same exact answer, whether this CPU needed the rewrite or not, shares its entries.
+    expect((await create(undefined, true)).contentKey).toEqual(exact.contentKey);
   });
 });

@@ -33,9 +33,9 @@ describe('loadManifest', () => {
 
   it('lists what is wrong with an invalid manifest', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'manifest-'));
-    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ id: 'bad', sha256: 'xyz' }));
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ id: 'bad', sha256: 'xyz', int8: 'fast' }));
     expect(() => loadManifest(path.join(dir, 'bad.json'))).toThrow(
-      /"file" must be a non-empty string.*"sha256" must be 64/,
+      /"file" must be a non-empty string.*"sha256" must be 64.*"int8" must be one of u8-weights, exact-kernels, as-published/,
     );
   });
 });
