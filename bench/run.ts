@@ -36,7 +36,7 @@ function table(reports: ModeReport[]): string {
     naive && r.imagesPerSecond !== null ? `${(r.imagesPerSecond / naive).toFixed(2)}x` : '',
     Number.isFinite(r.p50Ms) ? r.p50Ms.toFixed(1) : '',
     Number.isFinite(r.p95Ms) ? r.p95Ms.toFixed(1) : '',
-    String(r.peakRssMb),
+    Number.isFinite(r.peakRssMb) ? String(r.peakRssMb) : '',
     r.firstResultMs === undefined ? '' : String(r.firstResultMs),
     r.note ?? '',
   ]);

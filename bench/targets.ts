@@ -54,6 +54,28 @@ export function checkTargets(reports: ModeReport[]): string[] {
     const jobs = requests.jobImagesPerSecond / requests.jobCliImagesPerSecond;
     check('bulk job throughput at least 0.5x the CLI (issue 14)', jobs >= 0.5, `${jobs.toFixed(2)}x`);
   }
+  const int8 = reports.find((r) => r.key?.startsWith('int8:'))?.metrics;
+  if (int8) {
+    check(
+      'CLI with exact int8 >= 0.9x the CLI as published (issue 25)',
+      int8.cliRatio >= 0.9,
+      `${int8.cliRatio.toFixed(2)}x`,
+    );
+    for (const set of ['imagenet-val-dev', 'imagenet-photos-dev']) {
+      const agree = int8[`${set}:shippedAgreement`];
+      const gap = int8[`${set}:shippedTop1MinusReference`] * 100;
+      check(
+        `${set}: top-1 agrees with the exact int8 reference on >= 95% (issue 25)`,
+        agree >= 0.95,
+        `${(agree * 100).toFixed(1)} %`,
+      );
+      check(
+        `${set}: top-1 within half a point of the reference, or above (issue 25)`,
+        gap >= -0.5,
+        `${gap.toFixed(1)} points`,
+      );
+    }
+  }
   const rss = reports.filter((r) => r.key !== 'seed' && Number.isFinite(r.peakRssMb)).map((r) => r.peakRssMb);
   if (rss.length > 0) check('peak RSS < 400 MB', Math.max(...rss) < 400, `max ${Math.max(...rss)} MB`);
   return lines;

@@ -4,6 +4,7 @@ import { batchingMode } from './batching';
 import { naiveMode, pipelineMode, seedMode } from './classifierModes';
 import { coldStartMode, hostColdStartMode } from './coldStart';
 import { exportStreamMode } from './exportStream';
+import { int8Mode } from './int8';
 import { jobsMode } from './jobs';
 import { modelsBudgetMode, modelsMode } from './models';
 import { pageMode } from './page';
@@ -16,6 +17,7 @@ export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   seed: seedMode,
   naive: naiveMode,
   pipeline: pipelineMode,
+  int8: int8Mode,
   batching: batchingMode,
   coldStart: coldStartMode,
   hostColdStart: hostColdStartMode,
