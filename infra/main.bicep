@@ -24,9 +24,11 @@ param principalId string = ''
 @description('Model manifest id under models/ (CLASSIFIER_MODEL); the prepackage hook puts its weights into the package.')
 param classifierModel string = 'mobilenetv2-12-int8'
 
-@minValue(1)
+// Flex Consumption refuses a maximum below 40 (its documented lowest value outside a few
+// preview regions; the Azure-Samples Flex templates pin the same bounds).
+@minValue(40)
 @maxValue(1000)
-@description('Upper bound of instances the app scales out to; caps cost and the load on storage.')
+@description('Upper bound of instances the app scales out to (40 to 1000, per function group); caps cost and the load on storage.')
 param maximumInstanceCount int = 40
 
 // A cold instance pays the model load (about a second) before its first result; always-ready

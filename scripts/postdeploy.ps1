@@ -38,15 +38,17 @@ if (-not $App -or -not $Rg -or -not $Topic -or -not $DeadLetter) {
 }
 $AppUri = if ($env:SERVICE_API_URI) { $env:SERVICE_API_URI } else { "https://$App.azurewebsites.net" }
 
-# The host creates the eventgrid_extension key when it first loads an Event Grid trigger.
+# The host creates the eventgrid_extension key when it first loads an Event Grid trigger, and on
+# a new deployment it cannot load until its role assignments have propagated (up to about 10
+# minutes on a fresh subscription): wait up to 15 minutes, then say how to finish.
 $Key = ''
 for ($attempt = 1; -not $Key; $attempt++) {
   $Key = az functionapp keys list --name $App --resource-group $Rg --query 'systemKeys.eventgrid_extension' --output tsv 2>$null
   if ($Key) { break }
-  if ($attempt -ge 20) {
-    Fail "no eventgrid_extension system key on $App after 5 minutes. Check that the deployment succeeded and that src/functions registers the Event Grid triggers (app.eventGrid) (docs/deploy.md, Troubleshooting)."
+  if ($attempt -ge 60) {
+    Fail "no eventgrid_extension system key on $App after 15 minutes. The app and its storage are deployed; only the Event Grid subscriptions (drop folder and uploads) are missing. Once https://$App.azurewebsites.net/api/health answers, run: azd hooks run postdeploy. If it never does, see docs/deploy.md, Troubleshooting."
   }
-  Write-Host "postdeploy: waiting for the eventgrid_extension key on $App ($attempt/20)..."
+  Write-Host "postdeploy: waiting for the eventgrid_extension key on $App ($attempt/60)..."
   Start-Sleep -Seconds 15
 }
 
@@ -68,7 +70,7 @@ foreach ($entry in $BlobTriggers.GetEnumerator()) {
       --endpoint $Endpoint `
       --included-event-types Microsoft.Storage.BlobCreated `
       --subject-begins-with "/blobServices/default/containers/$Container/" `
-      --advanced-filter data.api stringin CopyBlob PutBlob PutBlockList FlushWithClose `
+      --advanced-filter data.api stringnotin CreateFile `
       --deadletter-identity systemassigned `
       --deadletter-identity-endpoint $DeadLetter `
       --output none

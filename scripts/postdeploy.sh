@@ -33,16 +33,18 @@ TOPIC="${EVENT_GRID_SYSTEM_TOPIC_NAME:?EVENT_GRID_SYSTEM_TOPIC_NAME is not set}"
 DEAD_LETTER="${EVENT_GRID_DEAD_LETTER_CONTAINER_ID:?run azd provision again (EVENT_GRID_DEAD_LETTER_CONTAINER_ID is not set)}"
 APP_URI="${SERVICE_API_URI:-https://$APP.azurewebsites.net}"
 
-# The host creates the eventgrid_extension key when it first loads an Event Grid trigger,
-# which can take a minute after a deployment on a cold app. Asking for it also wakes the app.
+# The host creates the eventgrid_extension key when it first loads an Event Grid trigger, and
+# on a new deployment it cannot load until its role assignments have propagated (up to about
+# 10 minutes on a fresh subscription). Asking for the key also wakes the app. So wait up to 15
+# minutes, and if that is not enough, say how to finish: everything else is deployed already.
 KEY=""
 attempt=1
 while [ -z "$KEY" ]; do
   KEY=$(az functionapp keys list --name "$APP" --resource-group "$RG" \
     --query "systemKeys.eventgrid_extension" --output tsv 2>/dev/null || true)
   [ -n "$KEY" ] && break
-  [ "$attempt" -ge 20 ] && fail "no eventgrid_extension system key on $APP after 5 minutes. Check that the deployment succeeded and that src/functions registers the Event Grid triggers (app.eventGrid) (docs/deploy.md, Troubleshooting)."
-  echo "postdeploy: waiting for the eventgrid_extension key on $APP ($attempt/20)..."
+  [ "$attempt" -ge 60 ] && fail "no eventgrid_extension system key on $APP after 15 minutes. The app and its storage are deployed; only the Event Grid subscriptions (drop folder and uploads) are missing. Once $APP_URI/api/health answers, run: azd hooks run postdeploy. If it never does, see docs/deploy.md, Troubleshooting."
+  echo "postdeploy: waiting for the eventgrid_extension key on $APP ($attempt/60)..."
   attempt=$((attempt + 1))
   sleep 15
 done
@@ -63,7 +65,7 @@ for pair in $BLOB_TRIGGERS; do
     --endpoint "$endpoint" \
     --included-event-types Microsoft.Storage.BlobCreated \
     --subject-begins-with "/blobServices/default/containers/$container/" \
-    --advanced-filter data.api stringin CopyBlob PutBlob PutBlockList FlushWithClose \
+    --advanced-filter data.api stringnotin CreateFile \
     --deadletter-identity systemassigned \
     --deadletter-identity-endpoint "$DEAD_LETTER" \
     --output none; do

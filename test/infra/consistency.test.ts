@@ -211,6 +211,15 @@ describe('infra/ declares what the code uses', () => {
     expect(rangeAllows(engines?.node ?? '', '22.0.0')).toBe(true);
   });
 
+  it("bounds the maximum instance count by Flex Consumption's own limits (40 to 1000)", () => {
+    // Below 40 the deployment fails in the platform, after everything before it was created.
+    expect(mainBicep).toMatch(
+      /@minValue\(40\)\s*@maxValue\(1000\)\s*@description\('[^']*'\)\s*param\s+maximumInstanceCount\s+int\b/,
+    );
+    const parameters = read(path.join(ROOT, 'infra/main.parameters.json'));
+    expect(parameters).toMatch(/"\$\{MAXIMUM_INSTANCE_COUNT=(4\d|[5-9]\d|\d{3,})\}"/);
+  });
+
   it('turns shared keys off on the storage account', () => {
     expect(bicep).toMatch(/allowSharedKeyAccess:\s*false/);
     expect(bicep).not.toMatch(/allowSharedKeyAccess:\s*true/);
@@ -256,11 +265,11 @@ describe('the postdeploy hook subscribes the Event Grid functions', () => {
   const ps1Block = /\$BlobTriggers\s*=\s*\[ordered\]@\{([^}]*)\}/.exec(ps1)?.[1] ?? '';
   const ps1Triggers = new Map([...ps1Block.matchAll(/(\w+)\s*=\s*'([^']*)'/g)].map((m) => [m[1], m[2]]));
 
-  it('filters to the calls that finish a blob and dead-letters to the container the topic may write', () => {
+  it('lets every call that creates a blob through (but a Data Lake CreateFile) and dead-letters to the container the topic may write', () => {
     for (const script of [sh, ps1]) {
-      expect(script).toMatch(
-        /--advanced-filter data\.api stringin CopyBlob PutBlob PutBlockList FlushWithClose/,
-      );
+      // An allow-list of calls dropped the others (a copy from a URL, SFTP) without a trace.
+      expect(script).toMatch(/--advanced-filter data\.api stringnotin CreateFile\b/);
+      expect(script).not.toMatch(/data\.api stringin/);
       expect(script).toMatch(/--deadletter-identity systemassigned/);
       expect(script).toMatch(/--deadletter-identity-endpoint /);
     }
@@ -290,6 +299,18 @@ describe('the postdeploy hook subscribes the Event Grid functions', () => {
           `${name}: no app.eventGrid('${name}', ...) in src/functions/*.ts (registered: ${[...registered].join(', ') || 'none'})`,
       );
     expect(missing).toEqual([]);
+  });
+});
+
+describe('npm install', () => {
+  it('runs no install script with any npm (npm 10 ignores allowScripts): no CUDA library is ever fetched', () => {
+    expect(read(path.join(ROOT, '.npmrc'))).toMatch(/^ignore-scripts=true$/m);
+    // This checkout was installed by .ci/run or a developer: onnxruntime-node's script, had it
+    // run, leaves its CUDA providers beside the CPU runtime.
+    const ortBin = path.join(ROOT, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64');
+    expect(readdirSync(ortBin).filter((f) => /cuda|tensorrt/i.test(f))).toEqual([]);
+    // The deployment package carries .npmrc, so the remote build's npm obeys it too.
+    expect(read(path.join(ROOT, '.funcignore'))).not.toMatch(/^\.npmrc$/m);
   });
 });
 
