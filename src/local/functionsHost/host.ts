@@ -47,6 +47,8 @@ export interface HostOptions {
   stopTimeoutMs?: number;
   /** Queue message invisibility while it runs, renewed at half. Default 60 s (the host: 10 min). */
   leaseMs?: number;
+  /** Tests only: how long the Event Grid stand-in waits for an answer (Event Grid's 30 s). */
+  eventGridAnswerLimitMs?: number;
   /** BlobCreated subscriptions of Event Grid functions (in Azure: scripts/postdeploy.*). Default none. */
   eventGridSubscriptions?: EventGridSubscription[];
 }
@@ -111,6 +113,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     connectionString,
     hostId: options.hostId ?? defaultHostId(),
     leaseMs: options.leaseMs,
+    eventGridAnswerLimitMs: options.eventGridAnswerLimitMs,
   };
   const byType = (type: string) => bound.filter((b) => triggerOf(b) === type);
   const server = http.createServer(

@@ -26,13 +26,16 @@ interface Call {
   timer?: { isPastDue: boolean; schedule: { adjustForDST: boolean } };
 }
 
-async function start(): Promise<RunningHost> {
+async function start(
+  options: { hostId?: string; eventGridAnswerLimitMs?: number } = {},
+): Promise<RunningHost> {
   return startHost({
     appRoot,
     port: 0,
     connectionString: azurite.connectionString,
-    hostId: 'fixture-host',
+    hostId: options.hostId ?? 'fixture-host',
     eventGridSubscriptions: [{ functionName: 'onBlobCreated', container: 'drop' }],
+    eventGridAnswerLimitMs: options.eventGridAnswerLimitMs,
     logLevel: (process.env.LOCAL_HOST_LOG as 'debug' | undefined) ?? 'silent',
   });
 }
@@ -256,4 +259,54 @@ describe('local host Event Grid stand-in (BlobCreated)', () => {
       await host.stop();
     }
   }, 30_000);
+
+  it('sends no event for a blob written before the subscription existed (its first start), as Event Grid', async () => {
+    await container().createIfNotExists();
+    await container().getBlockBlobClient('before-subscription.txt').uploadData(Buffer.from('old'));
+    await new Promise((r) => setTimeout(r, 1100)); // Last-Modified has whole seconds
+    let host = await start({ hostId: 'new-subscription' });
+    try {
+      await container().getBlockBlobClient('after-subscription.txt').uploadData(Buffer.from('new'));
+      await waitFor(
+        'after-subscription.txt',
+        async () => onBlob(await calls(host), 'after-subscription.txt')[0],
+      );
+      await new Promise((r) => setTimeout(r, 2500)); // listings and a checkpoint later
+      expect(onBlob(await calls(host), 'before-subscription.txt')).toEqual([]);
+      await host.stop();
+      // The subscription outlives a restart: still nothing for the old blob.
+      host = await start({ hostId: 'new-subscription' });
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(onBlob(await calls(host), 'before-subscription.txt')).toEqual([]);
+    } finally {
+      await host.stop();
+    }
+  }, 30_000);
+
+  it('retries an event not answered within the answer limit while the first invocation goes on; an answer before the retry cancels it', async () => {
+    await container().createIfNotExists();
+    // An answer limit of 0.5 s for the test (Event Grid's is 30 s), then the 10 s retry delay.
+    const host = await start({ eventGridAnswerLimitMs: 500 });
+    try {
+      await container().getBlockBlobClient('slow-13000.txt').uploadData(Buffer.from('a slow one'));
+      await container().getBlockBlobClient('slow-1500.txt').uploadData(Buffer.from('a late one'));
+      const [first, retry] = await waitFor(
+        'the retry of the unanswered event',
+        async () => {
+          const attempts = onBlob(await calls(host), 'slow-13000.txt');
+          return attempts.length >= 2 ? attempts : undefined;
+        },
+        20_000,
+      );
+      expect(retry.event!.id).toBe(first.event!.id);
+      // Due 10 s after the answer limit (at 10.5 s), not 10 s after the invocation ended (at 12 s:
+      // the fixture's functionTimeout, 2 s, ends it).
+      expect(retry.at! - first.at!).toBeGreaterThanOrEqual(10_500);
+      expect(retry.at! - first.at!).toBeLessThan(11_500);
+      // Answered after 1.5 s, past the answer limit but before its retry was due: delivered once.
+      expect(onBlob(await calls(host), 'slow-1500.txt')).toHaveLength(1);
+    } finally {
+      await host.stop();
+    }
+  }, 40_000);
 });

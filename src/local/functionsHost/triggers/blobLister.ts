@@ -22,6 +22,8 @@ export interface ListedBlob {
   etag: string;
   contentLength: number;
   contentType?: string;
+  /** Last-Modified, ms since the epoch (whole seconds, as storage keeps it). */
+  lastModified: number;
 }
 
 export type ListerMessage =
@@ -74,6 +76,7 @@ async function scan(container: ContainerClient, previous: Map<string, string>): 
           etag,
           contentLength: item.properties.contentLength ?? 0,
           contentType: item.properties.contentType,
+          lastModified: item.properties.lastModified?.getTime() ?? 0,
         });
       }
     }

@@ -20,6 +20,8 @@ export interface TriggerContext {
   hostId: string;
   /** Queue lease while a message runs; tests shorten it. */
   leaseMs?: number;
+  /** How long the Event Grid stand-in waits for an answer (default Event Grid's 30 s); tests shorten it. */
+  eventGridAnswerLimitMs?: number;
 }
 
 export interface BoundFunction {

@@ -6,7 +6,11 @@
  *    published sample (test/fixtures/triggers/eventgrid-blob-created.json); at-least-once, and
  *    a failed delivery is retried on Event Grid's schedule (10 s, 30 s, 1 min, 5 min, 10 min,
  *    30 min, 1 h, 3 h, 6 h, then every 12 h) for up to 30 attempts or 24 hours, then dropped
- *    (learn.microsoft.com/azure/event-grid/delivery-and-retry).
+ *    (learn.microsoft.com/azure/event-grid/delivery-and-retry). A delivery not answered within
+ *    30 s counts as failed and is retried on that schedule while the first invocation goes on;
+ *    a success that arrives before the retry is due cancels it (Event Grid removes it "on a
+ *    best-effort basis" when the answer comes within 3 minutes). No event is sent for a blob
+ *    written before the subscription existed: the first start on an account creates it.
  *  - The extension (Microsoft.Azure.WebJobs.Extensions.EventGrid): one invocation per event,
  *    the event as RPC `json` and trigger metadata `data` only; a thrown handler is a failed
  *    delivery (the webhook answers 500).
@@ -42,6 +46,8 @@ const MAX_CONCURRENT = 16;
 const RETRY_SCHEDULE_S = [10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600];
 const MAX_ATTEMPTS = 30;
 const TTL_MS = 24 * 3600 * 1000;
+/** How long Event Grid waits for a webhook's answer before it schedules a retry. */
+export const ANSWER_LIMIT_MS = 30_000;
 const HOSTS_CONTAINER = 'azure-webjobs-hosts';
 
 export function retryDelayMs(attempt: number): number {
@@ -90,18 +96,31 @@ type BlobCreatedEvent = ReturnType<typeof blobCreatedEvent>;
 class Checkpoint {
   #delivered = new Map<string, string>();
   #dirty = false;
+  /** When the subscription was created (ms): blobs last written before it get no event. */
+  createdAt = 0;
   constructor(private readonly blob: ReturnType<ContainerClient['getBlockBlobClient']>) {}
 
+  /** Reads the checkpoint; on the first start there is none, and the subscription is created now. */
   async load(): Promise<void> {
     try {
-      const text = (await this.blob.downloadToBuffer()).toString('utf8');
-      this.#delivered = new Map(Object.entries(JSON.parse(text) as Record<string, string>));
+      const saved = JSON.parse((await this.blob.downloadToBuffer()).toString('utf8')) as
+        { createdAt: number; delivered: Record<string, string> } | Record<string, string>; // before createdAt was kept: a subscription from the start
+      const current = typeof saved.createdAt === 'number' && typeof saved.delivered === 'object';
+      this.createdAt = current ? (saved.createdAt as number) : 0;
+      this.#delivered = new Map(Object.entries(current ? saved.delivered : saved) as [string, string][]);
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      // Written at once: a crash before the first flush must not move the subscription's birth.
+      this.createdAt = Date.now();
+      this.#dirty = true;
+      await this.flush();
     }
   }
-  has(name: string, etag: string): boolean {
-    return this.#delivered.get(name) === etag;
+  /** Whether Event Grid would send an event for this version: written since the subscription, and not delivered yet. */
+  wants(blob: ListedBlob): boolean {
+    // Last-Modified has whole seconds: a blob of the subscription's own second gets its event.
+    if (blob.lastModified < Math.floor(this.createdAt / 1000) * 1000) return false;
+    return this.#delivered.get(blob.name) !== blob.etag;
   }
   mark(name: string, etag: string): void {
     this.#delivered.set(name, etag);
@@ -114,7 +133,10 @@ class Checkpoint {
   async flush(): Promise<void> {
     if (!this.#dirty) return;
     this.#dirty = false;
-    const body = JSON.stringify(Object.fromEntries(this.#delivered));
+    const body = JSON.stringify({
+      createdAt: this.createdAt,
+      delivered: Object.fromEntries(this.#delivered),
+    });
     await this.blob.upload(body, Buffer.byteLength(body)).catch((err: unknown) => {
       this.#dirty = true;
       throw err;
@@ -151,33 +173,53 @@ async function runSubscription(
   let counter = 0;
   let lastFlush = 0;
 
+  const answerLimitMs = ctx.eventGridAnswerLimitMs ?? ANSWER_LIMIT_MS;
   const deliver = async (event: BlobCreatedEvent): Promise<void> => {
     const firstAt = Date.now();
     for (let attempt = 1; !ctx.signal.aborted; attempt++) {
-      const outcome = await invokeFunction(
-        ctx.registry,
-        bound.fn,
-        {
-          inputData: [{ name: bound.triggerName, data: typedJson(event) }],
-          triggerMetadata: { data: typedJson(event.data) },
-        },
-        ctx.logger,
-        { timeoutMs: ctx.config.functionTimeoutMs },
+      const invocation = ctx.inflight.track(
+        invokeFunction(
+          ctx.registry,
+          bound.fn,
+          {
+            inputData: [{ name: bound.triggerName, data: typedJson(event) }],
+            triggerMetadata: { data: typedJson(event.data) },
+          },
+          ctx.logger,
+          { timeoutMs: ctx.config.functionTimeoutMs },
+        ),
       );
-      if (outcome.ok) {
+      const answer = await Promise.race([invocation, sleep(answerLimitMs, ctx.signal).then(() => undefined)]);
+      let ok = answer?.ok === true;
+      // When the next attempt is due: Event Grid's schedule counts from the failure it saw (an
+      // error answer, or the answer limit passing).
+      const dueAt = Date.now() + retryDelayMs(attempt);
+      if (answer === undefined && !ctx.signal.aborted) {
+        ctx.logger.warn(
+          `Event ${event.id} to "${sub.functionName}" got no answer within ${answerLimitMs / 1000} s; Event Grid retries in ${retryDelayMs(attempt) / 1000} s while the invocation goes on.`,
+        );
+        // A success before the retry is due cancels it; one after it does not.
+        ok = await Promise.race([
+          invocation.then((o) => o.ok),
+          sleep(retryDelayMs(attempt), ctx.signal).then(() => false),
+        ]);
+      }
+      if (ok) {
         checkpoint.mark(nameOf(event), event.data.eTag);
         return;
       }
+      if (ctx.signal.aborted) break;
       if (attempt >= MAX_ATTEMPTS || Date.now() - firstAt + retryDelayMs(attempt) > TTL_MS) {
         ctx.logger.error(
           `Event ${event.id} for ${event.subject} was not delivered after ${attempt} attempts; Event Grid drops it (no dead-letter destination).`,
         );
         return;
       }
-      ctx.logger.warn(
-        `Delivery of event ${event.id} to "${sub.functionName}" failed; Event Grid retries in ${retryDelayMs(attempt) / 1000} s.`,
-      );
-      await sleep(retryDelayMs(attempt), ctx.signal);
+      if (answer !== undefined)
+        ctx.logger.warn(
+          `Delivery of event ${event.id} to "${sub.functionName}" failed; Event Grid retries in ${retryDelayMs(attempt) / 1000} s.`,
+        );
+      await sleep(dueAt - Date.now(), ctx.signal);
     }
     // Stopped before delivery: not checkpointed, so the next start delivers it again.
   };
@@ -208,8 +250,7 @@ async function runSubscription(
   subscribe((m) => {
     for (const name of m.removed) checkpoint.forget(name);
     for (const blob of m.changed) {
-      if (!checkpoint.has(blob.name, blob.etag) && !pending.has(`${blob.name}@${blob.etag}`))
-        backlog.push(blob);
+      if (checkpoint.wants(blob) && !pending.has(`${blob.name}@${blob.etag}`)) backlog.push(blob);
     }
     pump();
   });
