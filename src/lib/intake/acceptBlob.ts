@@ -6,6 +6,10 @@
  * What cannot finish here is handed to the `classify` queue, whose worker retries it with
  * attempts, poison and replay: a retryable fault, or a claim another delivery holds. Only when
  * even that hand-off fails does the error reach Event Grid, which redelivers for up to a day.
+ * Event Grid waits 30 s for an answer and then delivers again, so a classification still going
+ * after `answerWithinMs` (a cold instance, a large image, a queue of decodes) is left to finish
+ * on its own while the queue gets the work too, due when its claim's lease ends: whichever
+ * finishes first records the result, the other finds it done.
  */
 import type { DecodeLimits } from '../decode/limits';
 import { ModelUnavailableError } from '../classify/models';
@@ -35,7 +39,11 @@ export interface BlobCreated {
 export interface AcceptBlobOptions {
   limits: DecodeLimits;
   leaseMs: number;
+  /** Answer Event Grid by then whatever happens (default 20 s: it waits 30 s, and the host and network take their part). */
+  answerWithinMs?: number;
 }
+
+const ANSWER_WITHIN_MS = 20_000;
 
 export type AcceptOutcome =
   | 'succeeded'
@@ -78,30 +86,52 @@ export async function acceptBlob(
       },
       { delaySeconds },
     );
+  const inline = (async (): Promise<{ id?: string; outcome: AcceptOutcome; error?: string }> => {
+    try {
+      // While the model cannot load, record the version as queued and let the queue's model gate hold it.
+      const queueOnly = !(await services.models.ready());
+      const done = await processBlob(services, work, {
+        ...options,
+        claimant: event.eventId,
+        lastAttempt: false,
+        queueOnly,
+      });
+      if (done.outcome === 'queued') {
+        await handOff();
+        return { id, outcome: 'handed_off' };
+      }
+      if (done.outcome === 'busy') {
+        // Another delivery is working on it; the queue looks again when its lease ends, in case it died.
+        await handOff(Math.max(1, (Date.parse(done.leaseUntil) - Date.now()) / 1000 + 1));
+        return { id, outcome: 'handed_off' };
+      }
+      return { id, outcome: done.outcome };
+    } catch (err) {
+      const error = toClassifierError(err);
+      if (!error.retryable) throw err;
+      // A model that cannot load: the queue's gate holds the work for that model only.
+      await handOff(undefined, err instanceof ModelUnavailableError ? err.model : undefined);
+      return { id, outcome: 'handed_off', error: error.message };
+    }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), options.answerWithinMs ?? ANSWER_WITHIN_MS);
+  });
   try {
-    // While the model cannot load, record the version as queued and let the queue's model gate hold it.
-    const queueOnly = !(await services.models.ready());
-    const done = await processBlob(services, work, {
-      ...options,
-      claimant: event.eventId,
-      lastAttempt: false,
-      queueOnly,
-    });
-    if (done.outcome === 'queued') {
-      await handOff();
-      return { id, outcome: 'handed_off' };
-    }
-    if (done.outcome === 'busy') {
-      // Another delivery is working on it; the queue looks again when its lease ends, in case it died.
-      await handOff(Math.max(1, (Date.parse(done.leaseUntil) - Date.now()) / 1000 + 1));
-      return { id, outcome: 'handed_off' };
-    }
-    return { id, outcome: done.outcome };
-  } catch (err) {
-    const error = toClassifierError(err);
-    if (!error.retryable) throw err;
-    // A model that cannot load: the queue's gate holds the work for that model only.
-    await handOff(undefined, err instanceof ModelUnavailableError ? err.model : undefined);
-    return { id, outcome: 'handed_off', error: error.message };
+    const answered = await Promise.race([inline, late]);
+    if (answered) return answered;
+  } finally {
+    clearTimeout(timer);
   }
+  // Still classifying: it goes on here, and the queue takes over when the claim's lease ends if
+  // this instance does not finish (scaled in, killed). A later failure of the inline work has
+  // already been handed off or reported by it; nothing else waits for it.
+  inline.catch(() => undefined);
+  await handOff(Math.ceil(options.leaseMs / 1000) + 1);
+  return {
+    id,
+    outcome: 'handed_off',
+    error: `still classifying after ${(options.answerWithinMs ?? ANSWER_WITHIN_MS) / 1000} s`,
+  };
 }

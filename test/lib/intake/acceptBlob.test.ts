@@ -7,6 +7,8 @@ import { toBlobCreated } from '../../../src/functions/converters/blobCreatedEven
 import { acceptBlob } from '../../../src/lib/intake/acceptBlob';
 import { decodeQueueMessage } from '../../../src/lib/queue/encoding';
 import { blobResultId } from '../../../src/lib/results/ids';
+import { createServices } from '../../../src/lib/services';
+import { createStorageClients } from '../../../src/lib/storage/clients';
 import { claimBlob } from '../../../src/lib/worker/claim';
 import { blobCreatedEvent } from '../../support/events';
 import { HAND, resultJson, version, work, workOptions } from '../../support/handBlobs';
@@ -107,3 +109,39 @@ it('hands a blob whose metadata names a model that cannot load to the queue, nam
   expect(messages.find((m) => m.blob === name)).toMatchObject({ model: 'mean-missing' });
   await services.models.close();
 });
+
+it('answers Event Grid within its budget while a slow classification goes on, and the queue gets the work too', async () => {
+  // Every blob read of this Services waits 3 s (a slow network, a cold instance).
+  const slow = createServices({
+    storage: createStorageClients({
+      AzureWebJobsStorage: env.connectionString,
+      STORAGE_FAULTS: 'stall=3000:1:blob:GET',
+    }),
+  });
+  const name = `slow-${Date.now()}.png`;
+  const v = await version(blobs(), name, img.photo(img.CAT));
+  const event = blobCreatedEvent({ container: HAND, name, ...v });
+  const queue = env.services.storage.queues.getQueueClient('classify');
+  await queue.clearMessages();
+  const started = Date.now();
+  const answer = await acceptBlob(slow, toBlobCreated(event, HAND)!, {
+    ...workOptions(),
+    answerWithinMs: 500,
+  });
+  expect(answer.outcome).toBe('handed_off');
+  expect(Date.now() - started).toBeLessThan(2500); // not the 3 s read and the classification
+  // The queue's copy waits for the claim's lease (60 s here), so it is not visible yet...
+  const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+  expect(receivedMessageItems).toEqual([]);
+  expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
+  // ...and the classification that went on records the result.
+  const until = Date.now() + 30_000;
+  let record = await env.services.results.get(blobResultId(HAND, name));
+  while (record?.result.status !== 'succeeded' && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200));
+    record = await env.services.results.get(blobResultId(HAND, name));
+  }
+  expect(record!.result.status).toBe('succeeded');
+  expect(img.CAT_CLASSES).toContain(record!.result.predictions![0].classIndex);
+  await slow.models.close();
+}, 60_000);
