@@ -8,7 +8,8 @@ import { storageNames } from './storage/names';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
-  model: { status: 'ok' | 'unavailable'; id?: string; sha256?: string; message?: string };
+  /** `loading`: the default model is still loading or downloading (after a start, or an eviction). */
+  model: { status: 'ok' | 'loading' | 'unavailable'; id?: string; sha256?: string; message?: string };
   storage: { status: 'ok' | 'unavailable'; message?: string };
   models: { id: string; loaded: boolean; available: boolean; default: boolean; message?: string }[];
 }
@@ -54,7 +55,8 @@ async function modelHealth(services: Services): Promise<HealthReport['model']> {
     const { model } = await Promise.race([services.models.classifier(), loading]);
     return { status: 'ok', ...model };
   } catch (err) {
-    return { status: 'unavailable', message: (err as Error).message };
+    const loading = services.models.loading();
+    return { status: loading ? 'loading' : 'unavailable', message: (err as Error).message };
   } finally {
     clearTimeout(timer);
   }

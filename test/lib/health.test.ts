@@ -60,7 +60,7 @@ it('answers within seconds while the model is still downloading, and says so', a
     const report = await checkHealth(servicesWithDefault(manifestPath));
     expect(performance.now() - started).toBeLessThan(6000);
     expect(sockets.length).toBeGreaterThan(0); // the download had begun
-    expect(report).toMatchObject({ status: 'unavailable', model: { status: 'unavailable' } });
+    expect(report).toMatchObject({ status: 'unavailable', model: { status: 'loading' } });
     expect(report.model.message).toMatch(/still loading/);
   } finally {
     sockets.forEach((s) => s.destroy());

@@ -187,6 +187,15 @@ export class Models {
     }
   }
 
+  /** Whether a load of `id` (default: the default model) is under way now. */
+  loading(id?: string): boolean {
+    try {
+      return this.entry(id).loading !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
   /** Why the last load of `id` failed ('' when it has not). */
   lastFailure(id?: string): string {
     return this.entries.get(id ?? this.defaultId)?.failure ?? '';
