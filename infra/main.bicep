@@ -151,6 +151,10 @@ module api 'app/api.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     alwaysReady: alwaysReady
+    // A page served from another origin PUTs to storage (the storage CORS rule above) and calls
+    // POST /api/uploads on the app: the site's own CORS must allow it too. The app's own page is
+    // same-origin and needs neither.
+    corsAllowedOrigins: additionalUploadOrigins
     appSettings: {
       CLASSIFIER_MODEL: classifierModel
       // Filled by scripts/prepackage.* at package time; read-only at run time (run from package).

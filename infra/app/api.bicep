@@ -48,6 +48,9 @@ param alwaysReady array = []
 @description('App-specific settings, merged with the identity and monitoring settings below.')
 param appSettings object = {}
 
+@description('Origins other than the app itself whose pages may call the API.')
+param corsAllowedOrigins array = []
+
 resource stg 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -87,6 +90,7 @@ module app '../core/host/functions-flexconsumption.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     alwaysReady: alwaysReady
     appSettings: union(appSettings, identitySettings)
+    corsAllowedOrigins: corsAllowedOrigins
   }
 }
 

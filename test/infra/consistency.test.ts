@@ -220,6 +220,15 @@ describe('infra/ declares what the code uses', () => {
     expect(parameters).toMatch(/"\$\{MAXIMUM_INSTANCE_COUNT=(4\d|[5-9]\d|\d{3,})\}"/);
   });
 
+  it("lets the extra upload origins call the API too (the site's CORS), not only PUT to storage", () => {
+    expect(mainBicep).toMatch(/corsAllowedOrigins:\s*additionalUploadOrigins\b/);
+    const site = stripComments(read(path.join(ROOT, 'infra/core/host/functions-flexconsumption.bicep')));
+    expect(site).toMatch(/siteConfig:\s*\{[\s\S]*?cors:\s*\{\s*allowedOrigins:\s*corsAllowedOrigins\b/);
+    expect(stripComments(read(path.join(ROOT, 'infra/app/api.bicep')))).toMatch(
+      /corsAllowedOrigins:\s*corsAllowedOrigins\b/,
+    );
+  });
+
   it('turns shared keys off on the storage account', () => {
     expect(bicep).toMatch(/allowSharedKeyAccess:\s*false/);
     expect(bicep).not.toMatch(/allowSharedKeyAccess:\s*true/);

@@ -34,6 +34,9 @@ param maximumInstanceCount int
 @description('Always-ready instances: [{ name, instanceCount }] ("http", "blob", "durable" or "function:<name>").')
 param alwaysReady array = []
 
+@description('Origins other than the app itself whose pages may call its HTTP API (App Service CORS, answered by the platform before the host).')
+param corsAllowedOrigins array = []
+
 @description('App settings (name to value). Flex Consumption sets FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION itself; do not pass them.')
 param appSettings object
 
@@ -51,6 +54,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
     }
     functionAppConfig: {
       deployment: {
