@@ -189,8 +189,9 @@ module api 'app/api.bicep' = {
       RETENTION_DAYS_RESULTS: '30'
       // The page function owns '/', so the host's default home page must step aside.
       AzureWebJobsDisableHomepage: 'true'
-      // The remote build's npm may ignore package.json allowScripts: skip onnxruntime-node's
-      // optional CUDA download there too (the CPU binaries ship in the npm package).
+      // The package's .npmrc (ignore-scripts) already keeps the remote build's npm from running
+      // onnxruntime-node's CUDA download; this is the package's own switch, in case a build
+      // step ever runs its script anyway (the CPU binaries ship in the npm package).
       ONNXRUNTIME_NODE_INSTALL: 'skip'
       // onnxruntime's own telemetry off (the app sets it too): it reads the machine id and
       // command line and uploads over HTTPS; see src/lib/model/modelSession.ts.
