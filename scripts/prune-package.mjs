@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The deployment package's diet: `npm run build:azure` (which the remote build runs after its
-// npm install) compiles the app, then this drops from node_modules what cannot run on the
-// instance or is never loaded there: onnxruntime-node's binaries for other platforms (macOS and
+// The deployment package's diet: `npm run build:azure`, which the remote build (Oryx) runs after
+// `npm install` and `npm run build`, drops from node_modules what cannot run on the instance
+// or is never loaded there: onnxruntime-node's binaries for other platforms (macOS and
 // Windows are 220 of its 288 MB), source maps and type declarations. Flex Consumption downloads
 // and mounts the package on every cold start, so every megabyte left out is start-up time saved.
 // Usage: node scripts/prune-package.mjs [node_modules dir]   (default: ./node_modules)
