@@ -19,14 +19,17 @@ export function toBlobCreated(event: unknown, container: string): BlobCreated | 
   const match = SUBJECT.exec(e.subject);
   if (!match || match[1] !== container) return undefined;
   if (typeof data.eTag !== 'string' || typeof data.contentLength !== 'number') return undefined;
+  // Older published samples and captures send 0x8D…, newer ones "0x8D…" with its quotes, as the
+  // HTTP header carries it: one form inside, the listing's (unquoted), so versions compare.
+  const etag = data.eTag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
   return {
     container,
     name: match[2],
-    etag: data.eTag,
+    etag,
     size: data.contentLength,
     contentType: typeof data.contentType === 'string' ? data.contentType : undefined,
     sequencer: typeof data.sequencer === 'string' ? data.sequencer : undefined,
-    eventId: typeof e.id === 'string' ? e.id : `${container}/${match[2]}@${data.eTag}`,
+    eventId: typeof e.id === 'string' ? e.id : `${container}/${match[2]}@${etag}`,
     eventTime: typeof e.eventTime === 'string' ? e.eventTime : new Date().toISOString(),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * A queue trigger's metadata into the plain DeliveryInfo the worker needs. The Storage Queues
- * extension binds `Id` (string) and `DequeueCount` (long, sent as an RPC int), which the
- * library camel-cases to `id` and `dequeueCount`; maxDequeueCount comes from host.json.
+ * extension binds `Id` (string) and `DequeueCount` (a long, which the host sends as RPC `json`,
+ * "1", through Newtonsoft: test/fixtures/triggers/queue-trigger.json), which the library
+ * camel-cases to `id` and `dequeueCount` and JSON-parses to a number; maxDequeueCount comes from host.json.
  */
 import type { InvocationContext } from '@azure/functions';
 import type { DeliveryInfo } from '../../lib/worker/processMessage';

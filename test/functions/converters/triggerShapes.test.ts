@@ -30,6 +30,11 @@ describe('Event Grid BlobCreated events', () => {
     });
   });
 
+  it('reads the ETag the same whether the event quotes it (newer samples) or not (older ones and captures)', () => {
+    const quoted = { ...eventGrid.event, data: { ...eventGrid.event.data, eTag: '"0x8D4BCC2E4835CD0"' } };
+    expect(toBlobCreated(quoted, 'oc2d2817345i200097container')?.etag).toBe('0x8D4BCC2E4835CD0');
+  });
+
   it('ignores another event type, another container and an event without its facts', () => {
     expect(
       toBlobCreated(
