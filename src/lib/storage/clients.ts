@@ -38,6 +38,8 @@ export interface StorageClientsOptions {
    * Azurite's --debug log that `npm run bench` counts) tell the app's requests from the host's.
    */
   userAgentPrefix?: string;
+  /** Signs the identity-based clients (default: the managed identity the settings name, else DefaultAzureCredential). */
+  credential?: TokenCredential;
 }
 
 /** Azurite's (and the storage emulator's) well-known account: public, documented, local only. */
@@ -46,14 +48,13 @@ const DEV_ACCOUNT_KEY =
 export const DEVELOPMENT_STORAGE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
 
 /** The connection string for Azurite's default account on 127.0.0.1 at the given ports. */
-export function azuriteConnectionString(ports: {
-  blobPort: number;
-  queuePort: number;
-  tablePort: number;
-}): string {
-  const base = 'http://127.0.0.1';
+export function azuriteConnectionString(
+  ports: { blobPort: number; queuePort: number; tablePort: number },
+  protocol: 'http' | 'https' = 'http',
+): string {
+  const base = `${protocol}://127.0.0.1`;
   return (
-    `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};` +
+    `DefaultEndpointsProtocol=${protocol};AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};` +
     `BlobEndpoint=${base}:${ports.blobPort}/devstoreaccount1;QueueEndpoint=${base}:${ports.queuePort}/devstoreaccount1;` +
     `TableEndpoint=${base}:${ports.tablePort}/devstoreaccount1;`
   );
@@ -78,7 +79,8 @@ export function createStorageClients(
     return faults.length > 0 ? withFaults(clients, connectionString, faults) : clients;
   }
   const endpoints = identityEndpoints(env);
-  if (endpoints) return fromIdentity(endpoints, identityCredential(env), userAgentOptions);
+  if (endpoints)
+    return fromIdentity(endpoints, options.credential ?? identityCredential(env), userAgentOptions);
   throw new Error(
     'No storage configured: set AzureWebJobsStorage to a connection string (npm start does this for Azurite), ' +
       'or AzureWebJobsStorage__accountName (or the __blobServiceUri/__queueServiceUri/__tableServiceUri settings) in Azure.',

@@ -23,6 +23,14 @@ export interface UploadSas {
   expiresOn: Date;
 }
 
+/**
+ * The service version the SAS is signed for (`sv`), pinned rather than the SDK's newest, so a
+ * dependency update never changes what the URLs say: Azure accepts every version since 2015,
+ * and Azurite 3.35 verifies user delegation SAS up to this one (newer versions add fields to
+ * the string to sign that it does not know), so the Azure path is tested locally too.
+ */
+export const SAS_VERSION = '2025-05-05';
+
 /** Clock skew allowance: a SAS that starts "now" can be refused by a storage clock a bit behind. */
 const START_SKEW_MS = 2 * 60 * 1000;
 
@@ -45,10 +53,11 @@ export class UploadSigner {
       startsOn: new Date(now - START_SKEW_MS),
       expiresOn,
       protocol: blobUrl.startsWith('https:') ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
+      version: SAS_VERSION,
     };
     const query = sharedKey
       ? generateBlobSASQueryParameters(values, sharedKey)
-      : generateBlobSASQueryParameters(values, await this.delegationKey(expiresOn), accountName(blobs.url));
+      : generateBlobSASQueryParameters(values, await this.delegationKey(expiresOn), blobs.accountName);
     return { url: `${blobUrl}?${query.toString()}`, expiresOn };
   }
 
@@ -62,5 +71,3 @@ export class UploadSigner {
     return key;
   }
 }
-
-const accountName = (serviceUrl: string): string => new URL(serviceUrl).hostname.split('.')[0];

@@ -23,6 +23,11 @@ export interface AzuriteOptions {
   startTimeoutMs?: number;
   /** Write Azurite's debug log here: one line per request, which the benchmark counts. */
   debugLog?: string;
+  /**
+   * Tests only: HTTPS with this certificate and Azurite's OAuth ("basic": bearer tokens are
+   * checked for issuer, audience and times, not signatures), which user delegation keys need.
+   */
+  oauth?: { cert: string; key: string };
 }
 
 export interface RunningAzurite {
@@ -85,6 +90,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   args.push('--blobPort', String(options.blobPort ?? 0), '--queuePort', String(options.queuePort ?? 0));
   args.push('--tablePort', String(options.tablePort ?? 0));
   if (options.debugLog) args.push('--debug', options.debugLog);
+  if (options.oauth) args.push('--oauth', 'basic', '--cert', options.oauth.cert, '--key', options.oauth.key);
   if (options.inMemoryPersistence) args.push('--inMemoryPersistence');
   else {
     const location = path.resolve(options.location ?? '.azurite');
@@ -102,7 +108,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   return {
     ...running,
     pid: child.pid!,
-    connectionString: azuriteConnectionString(running),
+    connectionString: azuriteConnectionString(running, options.oauth ? 'https' : 'http'),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
