@@ -45,7 +45,9 @@ it('signs with a user delegation key from the identity: create that one blob, no
       [TENANT, OBJECT_ID],
     ),
     { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert } },
-  ).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? String(err) }));
+  ).catch((err: { stdout?: string; message?: string }) => ({
+    stdout: err.stdout ?? JSON.stringify({ error: err.message }),
+  }));
   const out = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
   expect(out.error).toBeUndefined();
   const q = new URL(out.url as string).searchParams;
