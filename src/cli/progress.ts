@@ -5,9 +5,14 @@
 import { SingleBar, Presets } from 'cli-progress';
 
 export interface ProgressOptions {
+  /** After the count; may name payload tokens (`{uploaded}`), each given a first value in `payload`. */
   label: string;
+  /** First values of the label's own tokens, so the first frame never shows a bare `{token}`. */
+  payload?: Record<string, number | string>;
   /** Extra condition besides stderr being a terminal. */
   enabled?: boolean;
+  /** Where the bar goes (default stderr; it must be a terminal). */
+  stream?: NodeJS.WriteStream;
 }
 
 export interface Progress {
@@ -18,7 +23,8 @@ export interface Progress {
 }
 
 export function startProgress(total: number, options: ProgressOptions): Progress {
-  if (!process.stderr.isTTY || options.enabled === false || total < 2) {
+  const stream = options.stream ?? process.stderr;
+  if (!stream.isTTY || options.enabled === false || total < 2) {
     return {
       tick: () => undefined,
       update: () => undefined,
@@ -28,7 +34,7 @@ export function startProgress(total: number, options: ProgressOptions): Progress
   }
   const bar = new SingleBar(
     {
-      stream: process.stderr,
+      stream,
       // Our own ETA token: cli-progress prints "NF" until the first item is done.
       format: `{bar} {value}/{total} ${options.label} | {failed} failed | ETA {etaText}`,
       hideCursor: true,
@@ -45,7 +51,7 @@ export function startProgress(total: number, options: ProgressOptions): Progress
       ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
       : `${seconds}s`;
   };
-  bar.start(total, 0, { failed: 0, etaText: '--' });
+  bar.start(total, 0, { failed: 0, etaText: '--', ...options.payload });
   return {
     tick: (payload, by = 1) => {
       done += by;

@@ -77,7 +77,10 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
     state.jobs.push(job.id);
     state.lastJob = job.id;
     await saveState(options.stateFile, state);
-    const progress = startProgress(locals.length, { label: 'done | {uploaded} uploaded' });
+    const progress = startProgress(locals.length, {
+      label: 'done | {uploaded} uploaded',
+      payload: { uploaded: 0 },
+    });
     const doneBefore = locals.filter((l) => l.failed || state.done[l.sha256]).length;
     progress.update(doneBefore, { uploaded: 0, failed: countFailed(locals, state) });
     // The uploads made so far are saved every half second, so an interrupted run's rerun can
