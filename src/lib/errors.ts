@@ -16,8 +16,12 @@ export const IMAGE_ERROR_CODES = [
 ] as const;
 export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number];
 
-/** Codes only HTTP answers carry. */
-export type HttpErrorCode = 'bad_request' | 'not_found' | 'unauthorized';
+/**
+ * Codes only HTTP answers carry. `unsupported_media_type` (415) is a request body of a kind the
+ * route does not take (a multipart form), told apart from `unsupported_format` (bytes that are
+ * not an image), so a client knows to change how it sends, not what.
+ */
+export type HttpErrorCode = 'bad_request' | 'not_found' | 'unauthorized' | 'unsupported_media_type';
 export type ErrorCode = ImageErrorCode | HttpErrorCode;
 
 export interface ClassifierErrorOptions {

@@ -183,10 +183,10 @@ describe('POST /api/classify with a bad image or request', () => {
     expectFailed(answer, 'image_too_large', /30000x30000/);
   });
 
-  it('answers 415 unsupported_format for a multipart form upload, saying what to send', async () => {
+  it('answers 415 unsupported_media_type for a multipart form upload (not the bad-bytes code), saying what to send', async () => {
     const form = new FormData();
     form.append('image', new Blob([new Uint8Array(img.photo(img.CAT))], { type: 'image/png' }), 'cat.png');
-    expectHttpError(await classify(form), 415, 'unsupported_format', /image\/\*.*"image": "<base64>"/);
+    expectHttpError(await classify(form), 415, 'unsupported_media_type', /image\/\*.*"image": "<base64>"/);
   });
 
   it.each(['0', '1001', '2.5', 'abc', '', '-1'])('answers 400 bad_request for ?top=%s', async (top) => {

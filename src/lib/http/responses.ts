@@ -13,6 +13,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   not_found: 404,
   file_too_large: 413,
   unsupported_format: 415,
+  unsupported_media_type: 415,
   image_too_large: 422,
   corrupt_image: 422,
   blob_not_found: 404,

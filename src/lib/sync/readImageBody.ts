@@ -38,7 +38,7 @@ export async function readImageBody(request: HttpInput, options: ReadImageBodyOp
   // A form upload wraps the file in boundaries and fields; classifying that would only ever
   // answer "not an image", so say what to send instead.
   if (contentType === 'multipart/form-data') {
-    throw new ClassifierError('unsupported_format', `Form uploads are not accepted; send ${ACCEPTED}.`);
+    throw new ClassifierError('unsupported_media_type', `Form uploads are not accepted; send ${ACCEPTED}.`);
   }
   const bytes = await readBody(request, { ...options, what: 'the image' });
   return { bytes, contentType };
