@@ -234,7 +234,9 @@ describe('POST /api/classify and storage', () => {
     for await (const container of blobs.listContainers()) {
       const names: string[] = [];
       for await (const blob of blobs.getContainerClient(container.name).listBlobsFlat())
-        names.push(blob.name);
+        // The Event Grid stand-in's own subscription records (Event Grid's state in Azure, written at the host's start).
+        if (!(container.name === 'azure-webjobs-hosts' && blob.name.startsWith('eventgrid-standin/')))
+          names.push(blob.name);
       expect({ container: container.name, names }).toEqual({ container: container.name, names: [] });
     }
     const table = TableClient.fromConnectionString(stack.connectionString, storageNames.resultsTable, {
