@@ -21,7 +21,7 @@ import { PROJECT_ROOT } from '../../src/lib/paths';
 import { PHOTOS_DIR, SHARED_DIR } from '../dataset';
 import { percentile, round, type ModeReport } from '../stats';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 const BATCH = 8;
 const WAYS: { mode: Int8Mode; name: string }[] = [
   { mode: 'as-published', name: 'as published (before)' },
