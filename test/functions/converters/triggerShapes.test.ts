@@ -59,6 +59,7 @@ describe('Event Grid BlobCreated events', () => {
         etag: '0x8DE0000000000000',
         contentLength: 10,
         contentType: 'image/jpeg',
+        lastModified: Date.now(),
       },
       '0'.repeat(32),
     );
