@@ -42,7 +42,8 @@ export interface RunningAzurite {
 
 export { azuriteConnectionString };
 
-function probe(port: number): Promise<boolean> {
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+export function probe(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
     socket.on('error', () => resolve(false));

@@ -3,7 +3,10 @@
  * Tools does (the environment wins), starts Azurite (unless AzureWebJobsStorage points at an
  * account already; `UseDevelopmentStorage=true` means Azurite on its usual ports), fetches the model if it is not cached,
  * creates the storage the app uses, allows the page's origin to PUT blobs, then runs the
- * function app on the local host and prints where to go. Ctrl-C stops everything cleanly.
+ * function app on the local host and prints where to go. Ctrl-C stops everything cleanly, and
+ * so does any failure, SIGTERM, SIGHUP or uncaught error: nothing it started is left behind. It
+ * never starts a second Azurite on the usual ports' data (`.azurite/`): when those ports are
+ * taken it says by whom and stops.
  */
 import path from 'node:path';
 import { loadManifest } from '../../lib/model/manifest';
@@ -23,9 +26,49 @@ import { limitsFromEnv } from '../../lib/decode/limits';
 import { startAzurite, type RunningAzurite } from './azurite';
 import { startHost } from '../functionsHost/host';
 import { intFromEnv } from '../../lib/env';
+import { probe } from './azurite';
+import { portOwner } from './portOwner';
 
 /** Azurite's usual ports, so Storage Explorer and `UseDevelopmentStorage=true` tools find it. */
 const AZURITE_PORTS = DEVELOPMENT_STORAGE_PORTS;
+
+/** What this run started, stopped in reverse order whatever ends it. */
+const started: (() => Promise<void>)[] = [];
+let ready = false;
+let stopping = false;
+
+async function shutdown(code: number, message: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (code === 0) log(message);
+  else process.stderr.write(`${message}\n`);
+  for (const stop of started.reverse()) await stop().catch(() => undefined);
+  if (ready || started.length > 0) log('Stopped.');
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(signal, () => void shutdown(ready ? 0 : 1, `\n${signal}: stopping...`));
+process.on('uncaughtException', (err) => void shutdown(1, `npm start failed: ${err.stack ?? err.message}`));
+process.on('unhandledRejection', (err) => void shutdown(1, `npm start failed: ${String(err)}`));
+
+/** Another Azurite (or anything) on the usual ports: say who, and do not share .azurite/ with it. */
+async function refuseTakenPorts(): Promise<void> {
+  const taken: string[] = [];
+  for (const [service, port] of Object.entries(AZURITE_PORTS)) {
+    if (!(await probe(port))) continue;
+    const owner = portOwner(port);
+    taken.push(
+      `${port} (${service.replace('Port', '')})${owner ? ` by pid ${owner.pid}: ${owner.command}` : ''}`,
+    );
+  }
+  if (taken.length === 0) return;
+  throw new Error(
+    `Azurite's usual ports are taken: ${taken.join('; ')}. Stop that process (an Azurite left from an earlier run?), ` +
+      'or use it: set AzureWebJobsStorage=UseDevelopmentStorage=true. npm start does not start a second Azurite ' +
+      'beside it on the same .azurite/ data.',
+  );
+}
 
 async function main(): Promise<void> {
   // Tests and the bench start the app with --no-local-settings: a developer's file must not change them.
@@ -40,22 +83,21 @@ async function main(): Promise<void> {
   // 0 picks a free port (tests).
   const port = intFromEnv('PORT', settings.port ?? 7071, { min: 0, max: 65535 });
   let azurite: RunningAzurite | undefined;
+  // Where npm start's Azurite keeps its data (tests point it elsewhere).
+  const azuriteData = path.resolve(process.env.LOCAL_AZURITE_DATA ?? path.join(PROJECT_ROOT, '.azurite'));
   const storage = process.env.AzureWebJobsStorage;
   if (!storage) {
-    azurite = await startAzurite({ location: path.join(PROJECT_ROOT, '.azurite'), ...AZURITE_PORTS }).catch(
-      () =>
-        // The usual ports are taken (another Azurite?): use free ones rather than fail.
-        startAzurite({ location: path.join(PROJECT_ROOT, '.azurite') }),
-    );
+    await refuseTakenPorts();
+    azurite = await startAzurite({ location: azuriteData, ...AZURITE_PORTS });
+    started.push(() => azurite!.stop());
     process.env.AzureWebJobsStorage = azurite.connectionString;
     log(
       `Azurite: blob ${azurite.blobPort}, queue ${azurite.queuePort}, table ${azurite.tablePort} (data in .azurite/)`,
     );
   } else if (isDevelopmentStorage(storage)) {
     // Development storage is Azurite on its usual ports: start it, or use the one already there.
-    azurite = await startAzurite({ location: path.join(PROJECT_ROOT, '.azurite'), ...AZURITE_PORTS }).catch(
-      () => undefined,
-    );
+    azurite = await startAzurite({ location: azuriteData, ...AZURITE_PORTS }).catch(() => undefined);
+    if (azurite) started.push(() => azurite!.stop());
     log(
       azurite
         ? `UseDevelopmentStorage=true: Azurite started on ports 10000-10002 (data in .azurite/)`
@@ -80,6 +122,7 @@ async function main(): Promise<void> {
     leaseMs: leaseSeconds * 1000,
     eventGridSubscriptions: [...blobCreatedSubscriptions],
   });
+  started.push(() => host.stop());
   await allowUploadsFrom(clients, [
     `http://localhost:${host.port}`,
     `http://127.0.0.1:${host.port}`,
@@ -89,18 +132,7 @@ async function main(): Promise<void> {
     `\n  Upload page:  http://localhost:${host.port}/\n  API:          http://localhost:${host.port}/api/health\n  Drop folder:  container "images" in ${azurite ? 'Azurite' : 'your account'}\n\nPress Ctrl-C to stop.`,
   );
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log(`\n${signal}: stopping...`);
-    await host.stop();
-    await azurite?.stop();
-    log('Stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  ready = true;
 }
 
 /** A storage hiccup at start-up (Azurite still warming up, a flaky network) should not end npm start. */
@@ -119,7 +151,4 @@ function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`npm start failed: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+main().catch((err: unknown) => void shutdown(1, `npm start failed: ${(err as Error).message}`));
