@@ -101,11 +101,13 @@ it('stops everything it started on SIGTERM', async () => {
   expect(running.code).toBeNull(); // up
   expect(processesUsing(data).length).toBeGreaterThan(0); // its Azurite
   const stopped = new Promise<void>((resolve) => {
-    const check = setInterval(async () => {
-      if (processesUsing(data).length === 0 && (await portsFree()).every(Boolean)) {
-        clearInterval(check);
-        resolve();
-      }
+    const check = setInterval(() => {
+      void portsFree().then((free) => {
+        if (processesUsing(data).length === 0 && free.every(Boolean)) {
+          clearInterval(check);
+          resolve();
+        }
+      });
     }, 200);
   });
   running.kill();
