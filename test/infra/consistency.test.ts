@@ -21,6 +21,7 @@ const LOCAL_ONLY_ENV = new Set([
   'NODE_ENV',
   // Knobs of the local host behind npm start (src/local), never set in Azure.
   'LOCAL_QUEUE_LEASE_SECONDS',
+  'LOCAL_AZURITE_DATA',
   'LOCAL_HOST_ADDRESS',
   // Fault hooks of the tests (src/lib/model/modelSession.ts, src/lib/decode/decoderProcess.ts), never set in Azure.
   'INFERENCE_FAULTS',
