@@ -30,3 +30,19 @@ export function mapLimit<T, R>(
   const semaphore = new Semaphore(limit);
   return Promise.all(items.map((item) => semaphore.run(() => fn(item))));
 }
+
+/**
+ * `work`'s value if it settles within `ms`, else undefined (the work goes on; a rejection within
+ * `ms` is passed on). For answering on time while something slow continues in the background.
+ */
+export async function settledWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

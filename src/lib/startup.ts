@@ -7,6 +7,7 @@
  * health answers 503 saying the model is `loading`, and the queue holds messages for it.
  * A failure is logged, not thrown: health reports it and the queue keeps the work.
  */
+import { settledWithin } from './concurrency';
 import type { Services } from './services';
 import { ensureStorage } from './storage/ensureStorage';
 
@@ -41,12 +42,7 @@ export async function startUp(
     part('storage', ensureStorage(services.storage)),
     part('model', services.models.classifier()),
   ]);
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<void>((resolve) => {
-    timer = setTimeout(() => resolve(), budgetMs);
-  });
-  await Promise.race([both, budget]);
-  clearTimeout(timer);
+  await settledWithin(both, budgetMs);
   const ms = Math.round(performance.now() - started);
   if (state.storage === 'still starting' || state.model === 'still starting') {
     log(

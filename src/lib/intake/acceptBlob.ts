@@ -11,6 +11,7 @@
  * on its own while the queue gets the work too, due when its claim's lease ends: whichever
  * finishes first records the result, the other finds it done.
  */
+import { settledWithin } from '../concurrency';
 import type { DecodeLimits } from '../decode/limits';
 import { ModelUnavailableError } from '../classify/models';
 import { toClassifierError } from '../errors';
@@ -114,16 +115,8 @@ export async function acceptBlob(
       return { id, outcome: 'handed_off', error: error.message };
     }
   })();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), options.answerWithinMs ?? ANSWER_WITHIN_MS);
-  });
-  try {
-    const answered = await Promise.race([inline, late]);
-    if (answered) return answered;
-  } finally {
-    clearTimeout(timer);
-  }
+  const answered = await settledWithin(inline, options.answerWithinMs ?? ANSWER_WITHIN_MS);
+  if (answered) return answered;
   // Still classifying: it goes on here, and the queue takes over when the claim's lease ends if
   // this instance does not finish (scaled in, killed). A later failure of the inline work has
   // already been handed off or reported by it; nothing else waits for it.
