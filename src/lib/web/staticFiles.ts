@@ -1,6 +1,7 @@
 /**
- * Serves the upload page from web/. Only files that exist there at start-up are served, by
- * exact name, so no request path can reach outside the folder.
+ * Serves the upload page from web/ (the page, its styles and its ES modules under js/). Only
+ * files that exist there at start-up are served, by exact relative path, so no request path
+ * can reach outside the folder.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,9 +25,14 @@ export interface StaticFile {
 /** The page's files as they are now in `dir`, by request path ('' or 'index.html' is the page). */
 export function staticFiles(dir: string = WEB_DIR): (requestPath: string) => StaticFile | undefined {
   const files = new Map<string, StaticFile>();
-  for (const name of readdirSync(dir)) {
-    const type = TYPES[path.extname(name)];
-    if (type) files.set(name, { body: readFileSync(path.join(dir, name)), contentType: type });
-  }
+  const read = (folder: string, prefix: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) read(full, `${prefix}${entry.name}/`);
+      const type = entry.isFile() ? TYPES[path.extname(entry.name)] : undefined;
+      if (type) files.set(`${prefix}${entry.name}`, { body: readFileSync(full), contentType: type });
+    }
+  };
+  read(dir, '');
   return (requestPath) => files.get(requestPath === '' ? 'index.html' : requestPath);
 }
