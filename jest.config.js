@@ -6,7 +6,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/globalSetup.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  // The page's modules (web/js, plain ES modules for the browser) too, for their unit tests.
+  transform: { '^.+\\.ts$': ['@swc/jest'], '/web/js/.+\\.js$': ['@swc/jest'] },
   testTimeout: 60000,
   maxWorkers: 1,
 };
