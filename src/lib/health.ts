@@ -18,7 +18,7 @@ export interface HealthReport {
 const CHECK_TIMEOUT_MS = 3000;
 
 /** Never throws, and answers within about CHECK_TIMEOUT_MS: a probe must get a report, not a 500 or a wait. */
-export async function checkHealth(services: Services): Promise<HealthReport> {
+export async function checkHealth(services: Pick<Services, 'models' | 'storage'>): Promise<HealthReport> {
   const [model, storage] = await Promise.all([modelHealth(services), storageHealth(services)]);
   return {
     status: model.status === 'ok' && storage.status === 'ok' ? 'ok' : 'unavailable',
@@ -28,7 +28,7 @@ export async function checkHealth(services: Services): Promise<HealthReport> {
   };
 }
 
-function installedModels(services: Services): HealthReport['models'] {
+function installedModels(services: Pick<Services, 'models'>): HealthReport['models'] {
   try {
     return services.models.list().map((m) => ({
       id: m.id,
@@ -42,7 +42,7 @@ function installedModels(services: Services): HealthReport['models'] {
   }
 }
 
-async function modelHealth(services: Services): Promise<HealthReport['model']> {
+async function modelHealth(services: Pick<Services, 'models'>): Promise<HealthReport['model']> {
   let timer: NodeJS.Timeout | undefined;
   const loading = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -62,7 +62,7 @@ async function modelHealth(services: Services): Promise<HealthReport['model']> {
   }
 }
 
-async function storageHealth(services: Services): Promise<HealthReport['storage']> {
+async function storageHealth(services: Pick<Services, 'storage'>): Promise<HealthReport['storage']> {
   try {
     const queue = services.storage.queues.getQueueClient(storageNames.classifyQueue);
     await queue.getProperties({ abortSignal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });

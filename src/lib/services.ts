@@ -5,6 +5,13 @@
  * make the hot paths cheap. Nothing under src/lib keeps state of its own at module level, so
  * two Services over two accounts never see each other, and every module can be tested with
  * one built over a test's Azurite.
+ *
+ * This is the composition root: the parts are built here and nowhere else, each given only the
+ * parts it uses (`JobCounter` the storage, jobs and job status; `ModelGate` the storage and the
+ * models), typed by those parts' own modules. A module that this file imports therefore never
+ * names `Services`, not even as a type: `npm run lint` fails on any import cycle (madge). An
+ * operation that uses a few parts says which (`Pick<Services, 'jobs' | 'storage'>`), so a caller
+ * passes its whole Services or just those.
  */
 import { Models, type ModelsOptions } from './classify/models';
 import { Semaphore } from './concurrency';

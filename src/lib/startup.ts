@@ -20,7 +20,7 @@ export interface StartUpOptions {
 export type PartState = 'ready' | 'failed' | 'still starting';
 
 export async function startUp(
-  services: Services,
+  services: Pick<Services, 'models' | 'storage'>,
   { budgetMs = 20_000, log = console.log }: StartUpOptions = {},
 ): Promise<{ storage: PartState; model: PartState }> {
   const started = performance.now();

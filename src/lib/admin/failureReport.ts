@@ -33,7 +33,7 @@ export interface FailureReport {
 }
 
 export async function failureReport(
-  services: Services,
+  services: Pick<Services, 'results' | 'storage'>,
   options: FailureReportOptions = {},
 ): Promise<FailureReport> {
   const idsPerCode = options.idsPerCode ?? 100;
@@ -71,7 +71,7 @@ export async function failureReport(
 }
 
 async function approximateCount(
-  services: Services,
+  services: Pick<Services, 'storage'>,
   queue: string,
   abortSignal?: AbortSignal,
 ): Promise<number> {

@@ -8,7 +8,10 @@ import { JOB_TERMINAL, type Job } from './job';
 import type { Services } from '../services';
 import { enqueueJobMessage } from './jobMessage';
 
-export async function cancelJob(services: Services, id: string): Promise<Job | undefined> {
+export async function cancelJob(
+  services: Pick<Services, 'jobs' | 'jobStatus' | 'storage'>,
+  id: string,
+): Promise<Job | undefined> {
   const { jobs, jobStatus, storage } = services;
   for (let attempt = 0; attempt < 20; attempt++) {
     const record = await jobs.get(id);

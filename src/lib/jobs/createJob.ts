@@ -13,7 +13,7 @@ export interface CreateJobOptions {
 }
 
 export async function createJob(
-  services: Services,
+  services: Pick<Services, 'jobs' | 'models' | 'storage'>,
   request: JobRequest,
   options: CreateJobOptions = {},
 ): Promise<Job> {
@@ -57,7 +57,7 @@ export async function createJob(
 }
 
 /** Marks a job that cannot run as `failed`, so nobody waits for it forever. */
-export async function giveUp(services: Services, id: string, reason: string): Promise<void> {
+export async function giveUp(services: Pick<Services, 'jobs'>, id: string, reason: string): Promise<void> {
   const record = await services.jobs.get(id).catch(() => undefined);
   if (!record || record.job.status !== 'running') return;
   await services.jobs

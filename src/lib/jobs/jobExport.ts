@@ -21,7 +21,7 @@ export interface ExportOptions {
 
 /** The export as text chunks, one per page of results (at most 1000 rows each). */
 export async function* jobResultChunks(
-  services: Services,
+  services: Pick<Services, 'jobs'>,
   jobId: string,
   format: ExportFormat,
   options: ExportOptions = {},
@@ -37,7 +37,7 @@ export async function* jobResultChunks(
 
 /** Writes both export blobs (streamed: 4 MiB blocks, never the whole job) and marks the job exported. */
 export async function exportJob(
-  services: Services,
+  services: Pick<Services, 'jobs' | 'storage'>,
   jobId: string,
   options: ExportOptions = {},
 ): Promise<boolean> {
@@ -63,7 +63,7 @@ export async function exportJob(
 
 /** The export as a web stream for an HTTP body: one page of results per pull. */
 export function jobResultsStream(
-  services: Services,
+  services: Pick<Services, 'jobs'>,
   jobId: string,
   format: ExportFormat,
 ): ReadableStream<Uint8Array> {

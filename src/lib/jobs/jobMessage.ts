@@ -4,8 +4,8 @@
  * page per invocation and survives restarts; one "export" when a job has ended; and the
  * retention sweep's steps, one page each, for the same reason.
  */
-import type { RetentionStep } from '../retention/cleanupExpired';
 import { encodeQueueMessage } from '../queue/encoding';
+import type { RetentionStep } from '../retention/retentionConfig';
 import type { StorageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 

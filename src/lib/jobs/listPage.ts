@@ -23,7 +23,7 @@ interface ListedBlob {
 }
 
 export async function listPage(
-  services: Services,
+  services: Pick<Services, 'jobs' | 'storage'>,
   message: ListPageMessage,
 ): Promise<{ outcome: ListPageOutcome; blobs: number }> {
   const { jobs, storage } = services;
@@ -61,7 +61,7 @@ export async function listPage(
 }
 
 async function listOnePage(
-  services: Services,
+  services: Pick<Services, 'storage'>,
   job: Job,
   continuationToken: string | undefined,
 ): Promise<{ blobs: ListedBlob[]; continuationToken?: string }> {
@@ -78,7 +78,7 @@ async function listOnePage(
 
 /** Adds the page to `total` unless it already was (a redelivery); the job as it now stands. */
 async function countPage(
-  services: Services,
+  services: Pick<Services, 'jobs'>,
   message: ListPageMessage,
   count: number,
   last: boolean,
@@ -98,7 +98,11 @@ async function countPage(
   throw new Error(`Job ${message.jobId} kept changing while page ${message.page} was counted.`);
 }
 
-async function sendClassifyMessages(services: Services, job: Job, blobs: ListedBlob[]): Promise<void> {
+async function sendClassifyMessages(
+  services: Pick<Services, 'storage'>,
+  job: Job,
+  blobs: ListedBlob[],
+): Promise<void> {
   const messages: JobImage[][] = [];
   for (let i = 0; i < blobs.length; i += JOB_IMAGES_PER_MESSAGE) {
     messages.push(

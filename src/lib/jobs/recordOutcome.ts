@@ -13,11 +13,12 @@
  * transactions with no retry.
  */
 import type { ClassificationResult } from '../results/result';
+import type { StorageClients } from '../storage/clients';
 import { isStatus } from '../storage/restErrors';
 import { JOB_TERMINAL, nextStatus, type Job } from './job';
-import type { Services } from '../services';
 import { enqueueJobMessage } from './jobMessage';
-import type { JobRecord, RecountedResult } from './jobStore';
+import type { JobStatusCache } from './jobStatusCache';
+import type { JobRecord, JobStore, RecountedResult } from './jobStore';
 
 const MAX_BATCH = 99;
 const MAX_ATTEMPTS = 50;
@@ -34,8 +35,16 @@ export interface RecorderStats {
   duplicates: number;
 }
 
-/** What the recorder works with. */
-export type JobCounterDeps = Pick<Services, 'storage' | 'jobs' | 'jobStatus'>;
+/**
+ * What the recorder works with, typed by each part's own module: services.ts builds a
+ * JobCounter, so naming `Services` here would make the two import each other.
+ */
+export interface JobCounterDeps {
+  /** The `jobs` queue, for the export message when a job ends. */
+  readonly storage: StorageClients;
+  readonly jobs: JobStore;
+  readonly jobStatus: JobStatusCache;
+}
 
 export class JobCounter {
   readonly stats: RecorderStats = { transactions: 0, etagConflicts: 0, duplicates: 0 };

@@ -17,7 +17,7 @@ export interface JobStepOptions {
 }
 
 export async function runJobStep(
-  services: Services,
+  services: Pick<Services, 'jobs' | 'results' | 'storage'>,
   message: JobMessage,
   options: JobStepOptions = {},
 ): Promise<string> {

@@ -4,7 +4,7 @@ import type { Services } from '../services';
 import type { Job } from './job';
 
 /** The job an upload joins, once checked. */
-export async function checkUploadJob(services: Services, jobId: string): Promise<Job> {
+export async function checkUploadJob(services: Pick<Services, 'jobs'>, jobId: string): Promise<Job> {
   const record = await services.jobs.get(jobId);
   if (!record)
     throw new ClassifierError('not_found', `Job ${jobId} was not found; create it with POST /api/jobs.`);

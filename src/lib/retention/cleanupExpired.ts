@@ -9,7 +9,7 @@
  * expires like any other (Event Grid sends one event per write, so it is not classified again).
  */
 import type { Services } from '../services';
-import { cutoff, retentionFromEnv, type RetentionConfig } from './retentionConfig';
+import { cutoff, retentionFromEnv, type RetentionConfig, type RetentionStep } from './retentionConfig';
 import { deleteStoredRecord } from './deleteResult';
 import { storageNames } from '../storage/names';
 import { isStatus } from '../storage/restErrors';
@@ -27,17 +27,6 @@ export interface CleanupResult {
   resultsDeleted: number;
 }
 
-/** One step of a sweep: which part, from where, and the cut-offs fixed when the sweep began. */
-export interface RetentionStep {
-  phase: 'uploads' | 'results';
-  /** ISO times: what is older goes. */
-  uploadsBefore: string;
-  resultsBefore: string;
-  /** Where the uploads listing stopped (results need none: what a step deletes leaves the filter). */
-  continuationToken?: string;
-  pageSize: number;
-}
-
 /** The first step of a sweep as of `now`. */
 export function firstRetentionStep(options: CleanupOptions = {}): RetentionStep {
   const retention = options.retention ?? retentionFromEnv();
@@ -52,7 +41,7 @@ export function firstRetentionStep(options: CleanupOptions = {}): RetentionStep 
 
 /** Runs one page of a sweep; `next` is the step to queue, undefined when the sweep is done. */
 export async function retentionStep(
-  services: Services,
+  services: Pick<Services, 'results' | 'storage'>,
   step: RetentionStep,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<CleanupResult & { next?: RetentionStep }> {
@@ -91,7 +80,7 @@ export async function retentionStep(
 
 /** A whole sweep in this process, step after step (tests and tools; the app queues the steps). */
 export async function cleanupExpired(
-  services: Services,
+  services: Pick<Services, 'results' | 'storage'>,
   options: CleanupOptions = {},
 ): Promise<CleanupResult> {
   const total: CleanupResult = { uploadsDeleted: 0, resultsDeleted: 0 };
@@ -105,7 +94,7 @@ export async function cleanupExpired(
 }
 
 async function deleteOldUploadsPage(
-  services: Services,
+  services: Pick<Services, 'storage'>,
   step: RetentionStep,
   options: { abortSignal?: AbortSignal },
 ): Promise<{ deleted: number; continuationToken?: string }> {

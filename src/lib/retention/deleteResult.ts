@@ -53,7 +53,7 @@ export async function deleteResult(
  * steps they come only with the redelivery.
  */
 async function awaitSettled(
-  services: Services,
+  services: Pick<Services, 'jobs' | 'results'>,
   record: ResultRecord,
   options: { abortSignal?: AbortSignal },
 ): Promise<void> {
@@ -78,7 +78,7 @@ export interface DeleteStoredOptions {
 
 /** Deletes the blobs and the row of a record; missing pieces are fine (a retried delete). */
 export async function deleteStoredRecord(
-  services: Services,
+  services: Pick<Services, 'results' | 'storage'>,
   record: ResultRecord,
   options: DeleteStoredOptions = {},
 ): Promise<boolean> {

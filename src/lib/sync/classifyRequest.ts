@@ -44,7 +44,7 @@ export function parseSyncQuery(query: URLSearchParams): SyncQuery {
 
 /** Validates the query, reads the body within the byte limit, classifies. */
 export async function classifyRequest(
-  services: Services,
+  services: Pick<Services, 'models' | 'syncSlots' | 'telemetry'>,
   request: HttpInput,
   options: ClassifyRequestOptions = {},
 ): Promise<ClassificationResult> {

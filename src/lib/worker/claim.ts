@@ -39,7 +39,11 @@ export interface ClaimOptions extends WorkOptions {
 
 const ATTEMPTS = 5;
 
-export async function claimBlob(services: Services, work: BlobWork, options: ClaimOptions): Promise<Claim> {
+export async function claimBlob(
+  services: Pick<Services, 'models' | 'results'>,
+  work: BlobWork,
+  options: ClaimOptions,
+): Promise<Claim> {
   const { results } = services;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     // A new drop-folder blob has no row: one create claims it, no read needed.
@@ -93,14 +97,14 @@ export function isSameVersion(record: ResultRecord, work: BlobWork): boolean {
 }
 
 /** The `model` of a result not classified yet; an id no manifest has keeps its name (the classification then fails it). */
-function modelOf(services: Services, id: string | undefined): ClassificationResult['model'] {
+function modelOf(services: Pick<Services, 'models'>, id: string | undefined): ClassificationResult['model'] {
   return id === undefined || services.models.has(id)
     ? modelRef(services.models.manifest(id))
     : { id, sha256: '' };
 }
 
 /** A fresh result for a blob never seen before. */
-export function newBlobResult(services: Services, work: BlobWork): ClassificationResult {
+export function newBlobResult(services: Pick<Services, 'models'>, work: BlobWork): ClassificationResult {
   return newResult({
     id: work.id,
     status: 'queued',
@@ -113,7 +117,7 @@ export function newBlobResult(services: Services, work: BlobWork): Classificatio
 
 /** The row as this claim writes it: `processing` for this version, or `failed` from the event's facts. */
 function claimedResult(
-  services: Services,
+  services: Pick<Services, 'models'>,
   existing: ClassificationResult | undefined,
   work: BlobWork,
   options: ClaimOptions,

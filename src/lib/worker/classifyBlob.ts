@@ -38,7 +38,7 @@ export interface ClassifiedBlob {
 }
 
 export async function classifyBlob(
-  services: Services,
+  services: Pick<Services, 'content' | 'models' | 'storage'>,
   base: ClassificationResult,
   blob: BlobRef,
   options: ClassifyBlobOptions,

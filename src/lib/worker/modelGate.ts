@@ -5,9 +5,10 @@
  * invisible for `MODEL_WAIT_SECONDS` (default 30) and the original completes normally, so its
  * dequeueCount never climbs. Once the model loads (file restored), messages go through again.
  */
+import type { Models } from '../classify/models';
 import { intFromEnv } from '../env';
 import { enqueueClassify, type ClassifyMessage } from '../queue/classifyMessage';
-import type { Services } from '../services';
+import type { StorageClients } from '../storage/clients';
 
 export interface ModelGateOptions {
   /** How long a held message stays invisible (default MODEL_WAIT_SECONDS or 30 s). */
@@ -19,11 +20,18 @@ export interface ModelGateOptions {
 
 export type GateOutcome = 'ready' | 'held';
 
+/** What the gate works with (services.ts builds the gate, so these are not named through `Services`). */
+export interface ModelGateDeps {
+  /** The `classify` queue, where a held message waits. */
+  readonly storage: StorageClients;
+  readonly models: Models;
+}
+
 export class ModelGate {
   private lastLogAt = 0;
   private heldSinceLog = 0;
 
-  constructor(private readonly deps: Pick<Services, 'storage' | 'models'>) {}
+  constructor(private readonly deps: ModelGateDeps) {}
 
   async admit(message: ClassifyMessage, options: ModelGateOptions = {}): Promise<GateOutcome> {
     const { models, storage } = this.deps;
