@@ -6,12 +6,12 @@
  * out in the list, `content-visibility: auto`) and the same page with every card laid out. Also how long a
  * label filter takes to apply over the 1,000.
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../tools/chromium';
 import { startLocalApp } from '../localApp';
 import { percentile, round, type ModeReport } from '../stats';
 
 const RESULTS = 1000;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LABELS = ['tabby, tabby cat', 'golden retriever', 'espresso', 'water tower', 'zebra', 'geyser'];
 
 /** What the page keeps in sessionStorage for a finished upload (web/app.js, save()). */
@@ -113,11 +113,7 @@ async function run(browser: Browser, url: string, layOutAll: boolean): Promise<R
 
 export async function pageMode(): Promise<ModeReport> {
   const app = await startLocalApp();
-  const browser = await chromium.launch({
-    headless: true,
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   try {
     await run(browser, app.url, false); // warm-up: the browser's and the app's first page
     const asIs = await run(browser, app.url, false);

@@ -1,33 +1,10 @@
 /**
- * Debian's Chromium through playwright-core, as every browser test drives it (never a
- * downloaded browser), and what a page must never do: a script error or a console error
- * (a CSP refusal shows as one); `useBrowser` gives a test file its browser and pages.
+ * The browser every browser test drives (tools/chromium.ts), and what a page must never do: a
+ * script error or a console error (a CSP refusal shows as one); `useBrowser` gives a test file
+ * its browser and pages.
  */
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type BrowserContextOptions,
-  type Page,
-} from 'playwright-core';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    headless: true,
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { launchChromium } from '../../tools/chromium';
 
 /** Collects the page's script errors and console errors (failed resource loads aside) from now on. */
 export function pageProblems(page: Page): string[] {
