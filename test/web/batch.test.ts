@@ -17,7 +17,7 @@ const VAL = path.join(SHARED, 'datasets/imagenet-val-dev/images');
 const BATCH = 500;
 
 const stack = useLocalStack();
-const browser = useBrowser(stack, { viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+const browser = useBrowser(stack, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
 
 const visibleCards = (page: Page) =>
   page.$$eval('.card', (nodes) =>
@@ -30,6 +30,58 @@ const visibleCards = (page: Page) =>
         score: Number.parseFloat(n.querySelector('.prediction .score')?.textContent ?? '-1'),
         left: Math.round(n.getBoundingClientRect().left),
       })),
+  );
+
+/**
+ * How the first tiles of the grid are laid out: whether the top label is cut (by width or
+ * height), the name's rendered lines, and whether Remove covers the picture.
+ */
+const tileLayout = (page: Page) =>
+  page.$$eval('.card:not([hidden])', (nodes) =>
+    nodes.slice(0, 40).map((card) => {
+      const label = card.querySelector<HTMLElement>('.prediction .label')!;
+      const name = card.querySelector<HTMLElement>('.name')!;
+      const thumb = card.querySelector('.thumb')!.getBoundingClientRect();
+      const remove = card.querySelector('.remove')!.getBoundingClientRect();
+      const lines: string[] = [];
+      let lastTop = Number.NaN;
+      const range = document.createRange();
+      const walker = document.createTreeWalker(name, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        for (let i = 0; i < text.length; i++) {
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const top = Math.round(range.getBoundingClientRect().top);
+          if (top !== lastTop) lines.push('');
+          lastTop = top;
+          lines[lines.length - 1] += text[i];
+        }
+      }
+      return {
+        label: label.textContent,
+        labelCut: label.scrollWidth > label.clientWidth || label.scrollHeight > label.clientHeight,
+        lines,
+        removeOverThumb: !(
+          remove.top >= thumb.bottom ||
+          remove.bottom <= thumb.top ||
+          remove.left >= thumb.right ||
+          remove.right <= thumb.left
+        ),
+      };
+    }),
+  );
+
+/** The download buttons' boxes: one line each, side by side. */
+const downloadButtons = (page: Page) =>
+  page.$$eval('#download-csv, #download-jsonl', (nodes) =>
+    nodes.map((n) => {
+      const box = n.getBoundingClientRect();
+      const style = getComputedStyle(n);
+      const text =
+        (n as HTMLElement).clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+      return { top: Math.round(box.top), lines: Math.floor(text / parseFloat(style.lineHeight)) };
+    }),
   );
 
 /** Downloads from the keyboard: focus the button, press Enter. */
@@ -97,6 +149,11 @@ it(`shows ${BATCH} photos dropped at once with a live summary, filters, sorts, t
   const narrowed = await visibleCards(page);
   expect(narrowed.length).toBeGreaterThan(0);
   expect(narrowed.length).toBeLessThan(BATCH);
+  // The summary says how many the filter shows; its counts stay the whole batch's.
+  await page.waitForFunction(() => document.getElementById('summary')?.textContent?.startsWith('Showing'));
+  expect(await page.textContent('#summary')).toBe(
+    `Showing ${narrowed.length} of ${BATCH}: ${BATCH} done · 0 failed · 0 in progress`,
+  );
   const word = label.split(',')[0].toLowerCase();
   for (const card of narrowed)
     expect([card.name, ...card.labels].some((t) => t.toLowerCase().includes(word))).toBe(true);
@@ -111,10 +168,38 @@ it(`shows ${BATCH} photos dropped at once with a live summary, filters, sorts, t
   const scores = (await visibleCards(page)).map((c) => c.score);
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
 
-  // Grid view: several tiles per row.
+  // A print holds every card (on screen, the browser skips painting the cards far from view).
+  const painted = () =>
+    page.$$eval(
+      '.card .name',
+      (names) => names.filter((n) => n.checkVisibility({ contentVisibilityAuto: true })).length,
+    );
+  expect(await painted()).toBeLessThan(BATCH);
+  await page.emulateMedia({ media: 'print' });
+  expect(await painted()).toBe(BATCH);
+  await page.emulateMedia({ media: 'screen' });
+
+  // At 1280 px the two download buttons sit on one row, each on one line.
+  expect(await downloadButtons(page)).toEqual([
+    { top: expect.any(Number), lines: 1 },
+    { top: (await downloadButtons(page))[0].top, lines: 1 },
+  ]);
+
+  // Grid view: several tiles per row, each with its whole top label and its name broken only
+  // between parts (after _ . -), and Remove under the picture, not over it.
   await page.check('input[name="view"][value="grid"]');
   const tiles = (await visibleCards(page)).slice(0, 8);
   expect(new Set(tiles.map((t) => t.left)).size).toBeGreaterThan(2);
+  const layout = await tileLayout(page);
+  expect(layout.length).toBeGreaterThan(10);
+  for (const tile of layout) {
+    expect({ label: tile.label, cut: tile.labelCut, overThumb: tile.removeOverThumb }).toEqual({
+      label: tile.label,
+      cut: false,
+      overThumb: false,
+    });
+    for (const line of tile.lines.slice(0, -1)) expect(line).toMatch(/[_.-]$/);
+  }
   expect(await axeViolations(page)).toEqual([]);
   // For the README (docs/images/ is refreshed from test-output/ by hand).
   await page.locator('#results-heading').scrollIntoViewIfNeeded();
@@ -130,6 +215,18 @@ it(`shows ${BATCH} photos dropped at once with a live summary, filters, sorts, t
   expect(jsonl).toHaveLength(BATCH);
   const first = JSON.parse(jsonl[0]) as { status: string; predictions: unknown[]; source: { name: string } };
   expect(first).toMatchObject({ status: 'succeeded', predictions: expect.any(Array) });
+
+  // On a phone (390x844): the first result's top label above the fold, the download buttons one
+  // line each, two tiles a row in the grid, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.check('input[name="view"][value="list"]');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const fold = await page.$eval('.card:not([hidden]) .prediction', (p) => p.getBoundingClientRect().bottom);
+  expect(fold).toBeLessThanOrEqual(844);
+  expect((await downloadButtons(page)).map((b) => b.lines)).toEqual([1, 1]);
+  await page.check('input[name="view"][value="grid"]');
+  expect(new Set((await visibleCards(page)).slice(0, 4).map((t) => t.left)).size).toBe(2);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   expect(problems).toEqual([]);
 }, 600_000);
 

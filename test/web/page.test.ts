@@ -128,6 +128,9 @@ it('rejects a text file and an oversized image in the browser, before any upload
 it('uploads photos, shows their top-5 labels and timings, and keeps them after a reload', async () => {
   const { page, problems, uploadRequests } = await openPage();
   expect(await page.textContent('#model-name')).toBe('mobilenetv2-12-int8');
+  // The page names its icon, and the app serves it (no 404 in the console).
+  const icon = await fetch(new URL((await page.getAttribute('link[rel="icon"]', 'href'))!, `${stack.url}/`));
+  expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
   const expected = new Map(
     (
       JSON.parse(readFileSync(path.join(IMAGENET, 'labels.json'), 'utf8')) as { file: string; name: string }[]
@@ -177,10 +180,28 @@ it('uploads photos, shows their top-5 labels and timings, and keeps them after a
   mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
+  // Each preview the browser could make is kept (IndexedDB) for the reload: all but notes.jpg's.
+  await page.waitForFunction(
+    (n) =>
+      new Promise((resolve) => {
+        const open = indexedDB.open('image-classifier.previews');
+        open.onsuccess = () => {
+          const count = open.result.transaction('previews').objectStore('previews').count();
+          count.onsuccess = () => resolve(count.result === n);
+        };
+      }),
+    files.length,
+  );
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.reload();
   await waitUntilSettled(page, files.length + 1, 5_000);
+  await page.waitForFunction((n) => document.querySelectorAll('.thumb img').length === n, files.length);
   const restored = await cards(page);
-  // Everything but the thumbnail, which cannot survive a reload.
+  expect(restored.map((c) => [c.name, c.thumb])).toEqual(
+    done.map((c) => [c.name, c.name === 'notes.jpg' ? 'placeholder' : 'image']),
+  );
+  // Back where it was, at the top (not scrolled to the bottom).
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
   const kept = (list: typeof done) =>
     list.map(({ name, state, labels, scores, problem, timings }) => ({
       name,
@@ -191,7 +212,6 @@ it('uploads photos, shows their top-5 labels and timings, and keeps them after a
       timings,
     }));
   expect(kept(restored)).toEqual(kept(done));
-  expect(restored.every((c) => c.thumb === 'placeholder')).toBe(true);
   expect(uploadRequests).toHaveLength(files.length + 1); // nothing uploaded again
 
   // Phone width: nothing wider than the screen.
@@ -239,7 +259,7 @@ it('retries a failed upload and resumes polling after a reload, at phone width',
   holdResults = false;
   await waitUntilSettled(page, 1, 15_000);
   const [card] = await cards(page);
-  expect(card).toMatchObject({ name: 'rocket.jpg', state: 'succeeded', thumb: 'placeholder' });
+  expect(card).toMatchObject({ name: 'rocket.jpg', state: 'succeeded', thumb: 'image' });
   expect(card.labels.filter(Boolean)).toHaveLength(5);
   expect(failedPuts).toBe(2);
   heights.push(card.height);

@@ -5,6 +5,7 @@
 import { $, announce } from './dom.js';
 import { pastedName, rejectionFor, typeOf } from './files.js';
 import { startJobsView } from './jobs.js';
+import { keepPreview } from './previews.js';
 import * as results from './results.js';
 import { loadLimits, offerModels, showModel } from './server.js';
 import { dropWaiting, enqueue, pollUntilDone, retry } from './uploads.js';
@@ -35,6 +36,7 @@ function addFiles(fileList) {
     }
     const item = { key: newKey(), name: file.name || pastedName(++pasted, type), size: file.size, type };
     enqueue(results.addEntry(item, file, URL.createObjectURL(file)));
+    void keepPreview(item.key, file);
   }
   results.trimKept();
   results.save();

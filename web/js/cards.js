@@ -1,7 +1,7 @@
 // One card per file in the results list: thumbnail, name, size, progress, the top-5 labels
 // with their bars, timings, and on failure what to do next. Cards carry no listeners: the
 // list handles their buttons by delegation (data-action), so a thousand cards cost one.
-import { el } from './dom.js';
+import { el, setBreakableText } from './dom.js';
 import { formatBytes, formatMs, formatScore } from './format.js';
 import { humanError, retryKind, statusText } from './messages.js';
 import { stateOf } from './view.js';
@@ -14,7 +14,7 @@ function button(parent, className, action, text) {
   return b;
 }
 
-/** The card's elements for `item`; `thumbUrl` is its preview (an object URL), if there is one. */
+/** The card's elements for `item`; `thumbUrl` is its preview (an object URL), when it is at hand. */
 export function createCard(item, thumbUrl) {
   const root = el('li', 'card');
   root.dataset.key = item.key;
@@ -22,7 +22,7 @@ export function createCard(item, thumbUrl) {
   const summary = el('div', 'summary', root);
   const name = el('h3', 'name', summary);
   name.tabIndex = -1;
-  name.textContent = item.name;
+  setBreakableText(name, item.name);
   const meta = el('p', 'meta', summary);
   const progressRow = el('div', 'progress-row', summary);
   const progress = el('progress', 'progress', progressRow);
@@ -51,7 +51,8 @@ export function createCard(item, thumbUrl) {
   retryButton.setAttribute('aria-label', `Retry ${item.name}`);
   const timings = el('p', 'timings', root);
   const removeButton = button(root, 'remove', 'remove', 'Remove');
-  setThumb(thumb, thumbUrl);
+  // A restored card waits, blank, for its kept preview (results.js).
+  if (thumbUrl) setThumb(thumb, thumbUrl);
   return {
     root,
     thumb,

@@ -29,3 +29,10 @@ export function download(fileName, type, data) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** Sets `text` with a line-break opportunity after each _ . - so that a long file name wraps between its parts. */
+export function setBreakableText(node, text) {
+  node.replaceChildren();
+  for (const part of text.split(/(?<=[_.-])/)) node.append(part, document.createElement('wbr'));
+  node.lastChild?.remove();
+}

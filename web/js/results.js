@@ -1,11 +1,12 @@
 // The results list: every file the page knows (kept in sessionStorage, so a reload keeps the
 // list), its card, the batch's summary, the filter and sort, and the downloads. Uploading and
 // polling (uploads.js) only change items and call back here to show them.
-import { createCard, renderCard, renderProgress } from './cards.js';
+import { createCard, renderCard, renderProgress, setThumb } from './cards.js';
 import { $, announce, download } from './dom.js';
 import { finishedResults, resultsCsv, resultsJsonl } from './downloads.js';
 import { formatScore } from './format.js';
 import { humanError } from './messages.js';
+import { forgetPreview, previewUrl, prunePreviews } from './previews.js';
 import { readStoredList, writeStoredList } from './storedList.js';
 import { countStates, matches, orderBy, summaryText } from './view.js';
 
@@ -62,6 +63,7 @@ export function removeEntry(key) {
   entries.delete(key);
   if (entry.abort) entry.abort();
   if (entry.thumbUrl) URL.revokeObjectURL(entry.thumbUrl);
+  forgetPreview(key);
   entry.card.root.remove();
 }
 
@@ -124,6 +126,7 @@ export function restore() {
     if (typeof item.added !== 'number') item.added = nextAdded;
     nextAdded = Math.max(nextAdded, item.added + 1);
     const entry = show({ item });
+    void showKeptPreview(entry);
     if (item.phase === 'polling' && item.statusUrl) {
       if (!batch.startedAt) Object.assign(batch, { startedAt: Date.now(), finished: 0 });
       waiting.push(entry); // the bytes are in storage: only the result is missing
@@ -136,7 +139,19 @@ export function restore() {
   }
   save();
   renderList();
+  void prunePreviews([...entries.keys()]);
   return waiting;
+}
+
+/** The preview kept from before the reload, when the browser could make one. */
+async function showKeptPreview(entry) {
+  const url = await previewUrl(entry.item.key);
+  if (!isKept(entry)) {
+    if (url) URL.revokeObjectURL(url);
+    return;
+  }
+  entry.thumbUrl = url;
+  setThumb(entry.card.thumb, url);
 }
 
 // ---- the list as a whole: summary, filter, sort ----
