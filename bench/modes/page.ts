@@ -14,7 +14,7 @@ import { percentile, round, type ModeReport } from '../stats';
 const RESULTS = 1000;
 const LABELS = ['tabby, tabby cat', 'golden retriever', 'espresso', 'water tower', 'zebra', 'geyser'];
 
-/** What the page keeps in sessionStorage for a finished upload (web/app.js, save()). */
+/** What the page keeps in sessionStorage for a finished upload (web/js/results.js, save()). */
 function storedItems(): unknown[] {
   return Array.from({ length: RESULTS }, (_, i) => ({
     key: `k${i}`,

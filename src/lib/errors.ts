@@ -4,7 +4,7 @@
  * to a `failed` result or an HTTP answer without string matching.
  */
 
-/** Codes a `failed` result can carry (README, "HTTP API": the error code table). */
+/** Codes a `failed` result can carry (docs/api.md: the error code table). */
 export const IMAGE_ERROR_CODES = [
   'empty_file',
   'file_too_large',

@@ -26,7 +26,7 @@ export interface DecoderProcessOptions {
    * Decodes out at once (default: 4 per core). Each decode now also waits for its bytes and
    * pixels to cross the pipe, so more must be out to keep the cores busy: on 2 cores the CLI
    * pipeline ran at 84 images/s with 3 out, 97-114 with 6 and 122-124 with 8 or 12 in one series
-   * of runs; side by side with the in-process decoder it replaced, 8 gave the same (README).
+   * of runs; side by side with the in-process decoder it replaced, 8 gave the same (docs/performance.md).
    */
   concurrency?: number;
   /** Longest the child may take to start and load sharp (default 30 s). */

@@ -1,5 +1,5 @@
 /**
- * A bulk job (README, "HTTP API": /api/jobs): what it covers, where it stands, and the
+ * A bulk job (docs/api.md: /api/jobs): what it covers, where it stands, and the
  * public JSON of `GET /api/jobs/{id}`. A job either lists a container prefix page by page
  * (`listing`) or counts images a client uploads with `POST /api/uploads {jobId}` (`upload`).
  */

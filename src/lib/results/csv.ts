@@ -1,5 +1,5 @@
 /**
- * CSV rendering of results (README, "Bulk jobs" and "HTTP API": header `name,status,label,score,errorCode,predictions`,
+ * CSV rendering of results (docs/api.md, "Bulk jobs" and "HTTP API": header `name,status,label,score,errorCode,predictions`,
  * RFC 4180 quoting, predictions as JSON). csv-stringify does the quoting so that names with
  * commas, quotes or newlines survive a round trip through any spreadsheet. Every text cell that
  * a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return,

@@ -1,5 +1,5 @@
 /**
- * The one result shape (README, "HTTP API": one result shape everywhere): CLI output, the HTTP
+ * The one result shape (docs/api.md: one result shape everywhere): CLI output, the HTTP
  * answers, the `results` table row and the per-image JSON blob all carry these fields.
  */
 import { randomUUID } from 'node:crypto';

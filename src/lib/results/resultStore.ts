@@ -59,7 +59,7 @@ function toEntity(result: ClassificationResult, blob?: BlobRef, claim: UpdateOpt
     completedAt: result.completedAt,
     jobId: result.jobId,
     reused: result.reused,
-    // Plain copies for OData filters (README, "HTTP API"): label, score, errorCode.
+    // Plain copies for OData filters (docs/api.md): label, score, errorCode.
     label: top?.label,
     score: top?.score,
     errorCode: result.error?.code,

@@ -1,5 +1,5 @@
 /**
- * Public storage names (README, "How it works" and "HTTP API"). infra/ declares the same names; a test reads both.
+ * Public storage names (docs/architecture.md and docs/api.md). infra/ declares the same names; a test reads both.
  */
 export const storageNames = {
   /** The drop folder: any blob written here is classified once. */

@@ -2,7 +2,7 @@
  * The image of a `POST /api/classify` request, in either accepted form: the raw bytes, or JSON
  * `{ "image": "<base64>" }`. Only the body's shape is decided here; whether the bytes are an
  * image is decided by the classifier from their magic bytes, whatever the Content-Type says
- * (README, error codes: `unsupported_format`), so raw bytes with a missing or odd type (curl's default
+ * (docs/api.md, error codes: `unsupported_format`), so raw bytes with a missing or odd type (curl's default
  * application/x-www-form-urlencoded, text/plain) are classified, or refused as a bad image.
  */
 import type { HttpInput } from '../http/httpTypes';
