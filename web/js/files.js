@@ -3,7 +3,7 @@
 import { formatBytes, formatChoices, formatLimit } from './format.js';
 
 /** Declared types the server accepts; an empty type (some systems, e.g. for AVIF) falls back to the extension. */
-export const TYPE_BY_EXTENSION = {
+const TYPE_BY_EXTENSION = {
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',
   jfif: 'image/jpeg',

@@ -43,9 +43,14 @@ export function entryFor(key) {
   return entries.get(key);
 }
 
+/** A file added to an idle page starts a new batch (its rate and time left count from now). */
+function joinBatch() {
+  if (!batch.startedAt) Object.assign(batch, { startedAt: Date.now(), finished: 0 });
+}
+
 /** Adds a file about to be uploaded; `file` stays with the entry so that a failed upload can be retried. */
 export function addEntry(item, file, thumbUrl) {
-  if (!batch.startedAt) Object.assign(batch, { startedAt: Date.now(), finished: 0 });
+  joinBatch();
   item.added = nextAdded++;
   return show({ item, file, thumbUrl });
 }
@@ -128,7 +133,7 @@ export function restore() {
     const entry = show({ item });
     void showKeptPreview(entry);
     if (item.phase === 'polling' && item.statusUrl) {
-      if (!batch.startedAt) Object.assign(batch, { startedAt: Date.now(), finished: 0 });
+      joinBatch();
       waiting.push(entry); // the bytes are in storage: only the result is missing
     } else if (item.phase !== 'done' && item.phase !== 'failed') {
       // The file itself went with the old page: it cannot be uploaded from here.
