@@ -85,6 +85,9 @@ async function main(): Promise<void> {
   let azurite: RunningAzurite | undefined;
   // Where npm start's Azurite keeps its data (tests point it elsewhere).
   const azuriteData = path.resolve(process.env.LOCAL_AZURITE_DATA ?? path.join(PROJECT_ROOT, '.azurite'));
+  const shownData = azuriteData.startsWith(PROJECT_ROOT + path.sep)
+    ? `${path.relative(PROJECT_ROOT, azuriteData)}/`
+    : azuriteData;
   const storage = process.env.AzureWebJobsStorage;
   if (!storage) {
     await refuseTakenPorts();
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
     started.push(() => azurite!.stop());
     process.env.AzureWebJobsStorage = azurite.connectionString;
     log(
-      `Azurite: blob ${azurite.blobPort}, queue ${azurite.queuePort}, table ${azurite.tablePort} (data in .azurite/)`,
+      `Azurite: blob ${azurite.blobPort}, queue ${azurite.queuePort}, table ${azurite.tablePort} (data in ${shownData})`,
     );
   } else if (isDevelopmentStorage(storage)) {
     // Development storage is Azurite on its usual ports: start it, or use the one already there.
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
     if (azurite) started.push(() => azurite!.stop());
     log(
       azurite
-        ? `UseDevelopmentStorage=true: Azurite started on ports 10000-10002 (data in .azurite/)`
+        ? `UseDevelopmentStorage=true: Azurite started on ports 10000-10002 (data in ${shownData})`
         : 'UseDevelopmentStorage=true: ports 10000-10002 are taken; using the Azurite (or emulator) there.',
     );
   } else {
