@@ -21,7 +21,10 @@ import { JobStatusCache } from './jobs/jobStatusCache';
 import { JobStore } from './jobs/jobStore';
 import { JobCounter } from './jobs/recordOutcome';
 import { ResultStore } from './results/resultStore';
-import { createStorageClients, type StorageClients } from './storage/clients';
+import { EventGridSink } from './events/eventGridSink';
+import { eventsConfigFromEnv, type EventsConfig } from './events/eventsConfig';
+import { EventOutbox } from './events/outbox';
+import { createStorageClients, identityCredential, type StorageClients } from './storage/clients';
 import { UploadSigner } from './storage/uploadSas';
 import { ModelGate } from './worker/modelGate';
 import { ResultTelemetry, type ResultTelemetryOptions } from './telemetry/resultTelemetry';
@@ -47,6 +50,8 @@ export interface Services {
   readonly syncSlots: Semaphore;
   /** Spans and metrics of finished images (OpenTelemetry; a no-op unless an SDK is registered). */
   readonly telemetry: ResultTelemetry;
+  /** Job and result events: the outbox queue, the sinks' settings, the Event Grid client. */
+  readonly events: EventOutbox;
 }
 
 export interface ServicesOptions {
@@ -58,6 +63,8 @@ export interface ServicesOptions {
   syncConcurrency?: number;
   /** Default: the global OpenTelemetry providers. */
   telemetry?: ResultTelemetryOptions;
+  /** Default: the CLASSIFIER_EVENTS_* settings. */
+  events?: EventsConfig;
 }
 
 export function createServices(options: ServicesOptions = {}): Services {
@@ -65,6 +72,7 @@ export function createServices(options: ServicesOptions = {}): Services {
   const jobs = new JobStore(storage);
   const jobStatus = new JobStatusCache(jobs);
   const models = new Models(options.models);
+  const events = options.events ?? eventsConfigFromEnv();
   return {
     storage,
     results: new ResultStore(storage),
@@ -77,5 +85,12 @@ export function createServices(options: ServicesOptions = {}): Services {
     uploadSigner: new UploadSigner(storage),
     syncSlots: new Semaphore(options.syncConcurrency ?? intFromEnv('CLASSIFIER_SYNC_CONCURRENCY', 2)),
     telemetry: new ResultTelemetry(options.telemetry),
+    events: new EventOutbox(
+      storage,
+      events,
+      events.eventGridEndpoint
+        ? new EventGridSink(events.eventGridEndpoint, identityCredential())
+        : undefined,
+    ),
   };
 }

@@ -15,7 +15,12 @@ export async function cancelJob(
   const { jobs, jobStatus, storage } = services;
   for (let attempt = 0; attempt < 20; attempt++) {
     const record = await jobs.get(id);
-    if (!record || JOB_TERMINAL.includes(record.job.status)) return record?.job;
+    if (!record) return undefined;
+    if (JOB_TERMINAL.includes(record.job.status)) {
+      // A cancel that crashed after its update and before its export message: this retry sends it.
+      if (!record.job.exportedAt) await enqueueJobMessage(storage, { kind: 'export', jobId: id });
+      return record.job;
+    }
     const job: Job = { ...record.job, status: 'cancelled', completedAt: new Date().toISOString() };
     if (await jobs.update(job, record.etag)) {
       jobStatus.note(id, 'cancelled');

@@ -17,12 +17,16 @@ export interface JobStepOptions {
 }
 
 export async function runJobStep(
-  services: Pick<Services, 'jobs' | 'results' | 'storage'>,
+  services: Pick<Services, 'jobs' | 'results' | 'storage' | 'events'>,
   message: JobMessage,
   options: JobStepOptions = {},
 ): Promise<string> {
   if (message.kind === 'export') {
-    return (await exportJob(services, message.jobId)) ? 'exported' : 'unknown_job';
+    if (!(await exportJob(services, message.jobId))) return 'unknown_job';
+    // After the exports, so the event names them; before this message is done, so a crash
+    // here redelivers the message and the event is sent again (same id), never lost.
+    await services.events.jobCompleted(message.jobId);
+    return services.events.enabled ? 'exported, event queued' : 'exported';
   }
   if (message.kind === 'retention') {
     const { uploadsDeleted, resultsDeleted, next } = await retentionStep(services, message.step);

@@ -143,7 +143,8 @@ function identityEndpoints(env: Env): Endpoints | undefined {
   return blob && queue && table ? { blob, queue, table } : undefined;
 }
 
-function identityCredential(env: Env): TokenCredential {
+/** The app's identity as the storage settings name it (Event Grid publishing signs with the same one). */
+export function identityCredential(env: Env = process.env): TokenCredential {
   const clientId = env.AzureWebJobsStorage__clientId;
   if (env.AzureWebJobsStorage__credential === 'managedidentity') {
     return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();

@@ -20,6 +20,8 @@ export async function ensureStorage(storage: StorageClients): Promise<void> {
       storageNames.classifyPoisonQueue,
       storageNames.jobsQueue,
       storageNames.jobsPoisonQueue,
+      storageNames.eventsQueue,
+      storageNames.eventsPoisonQueue,
     ].map((q) => queues.getQueueClient(q).createIfNotExists()),
     ...[storageNames.resultsTable, storageNames.jobsTable, storageNames.contentTable].map((t) =>
       storage.table(t).createTable().catch(ignoreExists),

@@ -22,6 +22,10 @@ export const storageNames = {
   jobsQueue: 'jobs',
   /** Where the host moves a job step after maxDequeueCount failed attempts. */
   jobsPoisonQueue: 'jobs-poison',
+  /** The events outbox: facts (a job ended, a result finished) waiting to be delivered to the sinks. */
+  eventsQueue: 'events',
+  /** Events a sink refused for good or did not take in 24 hours, with the reason; replayed by POST /api/admin/replay-poison?queue=events. */
+  eventsPoisonQueue: 'events-poison',
   /** Content index: predictions by image sha256 and model, so the same bytes are classified once. */
   contentTable: 'content',
 } as const;

@@ -42,6 +42,7 @@ export async function processBlob(
     const { result } = claim.record;
     await services.results.writeBlob(result, claim.record.blob ?? work.blob);
     await services.jobCounter.record(result);
+    await services.events.resultsCompleted([result]);
     return { outcome: 'duplicate' };
   }
   if (claim.kind === 'rejected') {
@@ -71,7 +72,7 @@ export async function processBlob(
   return { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result };
 }
 
-/** After the row is terminal: its JSON blob, its job's count, the content index. */
+/** After the row is terminal: its JSON blob, its job's count, its event, the content index. */
 async function settle(
   services: Services,
   result: ClassificationResult,
@@ -83,6 +84,7 @@ async function settle(
   services.telemetry.record(result, blob.container === storageNames.uploadsContainer ? 'upload' : 'drop');
   await services.results.writeBlob(result, blob);
   await services.jobCounter.record(result);
+  await services.events.resultsCompleted([result]);
   // Best effort: a lost index entry only costs classifying the same bytes again.
   if (options.remember) await services.content.remember(result, options.remember).catch(() => undefined);
 }

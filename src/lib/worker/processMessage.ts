@@ -157,6 +157,8 @@ async function processJobMessage(
     }
   }
   await services.jobCounter.recordAll(toCount);
+  // After the count that records a job image's result; the ones a retry found done go again (same ids).
+  await services.events.resultsCompleted(toCount);
   if (failure) throw failure;
   return outcomes;
 }

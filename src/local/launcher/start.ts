@@ -119,6 +119,9 @@ async function main(): Promise<void> {
   // How long a running message stays invisible before another attempt may take it over
   // after a crash (renewed while it runs). Local-only knob, so crash tests need not wait.
   const leaseSeconds = intFromEnv('LOCAL_QUEUE_LEASE_SECONDS', 60);
+  // The links in job events (in Azure the platform's WEBSITE_HOSTNAME gives them). With port 0
+  // (tests) the port is not known before the app starts, and events carry relative links.
+  if (port !== 0) process.env.CLASSIFIER_PUBLIC_URL ??= `http://localhost:${port}`;
   const host = await startHost({
     appRoot: PROJECT_ROOT,
     port,
