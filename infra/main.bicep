@@ -48,6 +48,16 @@ param instanceMemoryMB int = 2048
 @description('Extra origins allowed to PUT to the uploads container and to call POST /api/uploads (for example http://localhost:7071 when a local page uses this account).')
 param additionalUploadOrigins array = []
 
+@description('Send one ImageClassifier.ResultCompleted event per finished result to the events topic (and webhook), besides one JobCompleted per job.')
+param perResultEvents bool = false
+
+@description('A Standard Webhooks endpoint that also receives the events (docs/events.md); empty for none.')
+param eventsWebhookUrl string = ''
+
+@secure()
+@description('Its secret: whsec_ and base64 of 24 to 64 random bytes. Required with eventsWebhookUrl.')
+param eventsWebhookSecret string = ''
+
 @description('Function app name; empty for func-<token>.')
 param functionAppName string = ''
 
@@ -70,7 +80,7 @@ var uploadOrigins = concat([appOrigin], additionalUploadOrigins)
 
 // Public storage names (CONTRACT.md "Storage", src/lib/storage/names.ts); test/infra checks they match.
 var blobContainerNames = ['images', 'uploads', 'results', 'eventgrid-deadletter']
-var queueNames = ['classify', 'classify-poison', 'jobs', 'jobs-poison']
+var queueNames = ['classify', 'classify-poison', 'jobs', 'jobs-poison', 'events', 'events-poison']
 var tableNames = ['results', 'jobs', 'content']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -187,6 +197,13 @@ module api 'app/api.bicep' = {
       MODEL_WAIT_SECONDS: '30'
       RETENTION_DAYS_UPLOADS: '7'
       RETENTION_DAYS_RESULTS: '30'
+      // Events out (docs/events.md): the topic the app publishes to with its identity, the
+      // links in job events, and an optional webhook.
+      CLASSIFIER_EVENTS_TOPIC_ENDPOINT: eventsTopic.outputs.endpoint
+      CLASSIFIER_EVENTS_PER_RESULT: perResultEvents ? 'true' : 'false'
+      CLASSIFIER_EVENTS_WEBHOOK_URL: eventsWebhookUrl
+      CLASSIFIER_EVENTS_WEBHOOK_SECRET: eventsWebhookSecret
+      CLASSIFIER_PUBLIC_URL: appOrigin
       // The page function owns '/', so the host's default home page must step aside.
       AzureWebJobsDisableHomepage: 'true'
       // The package's .npmrc (ignore-scripts) already keeps the remote build's npm from running
@@ -208,6 +225,17 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     identityPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
+  }
+}
+
+module eventsTopic 'app/events-topic.bicep' = {
+  name: 'events-topic'
+  scope: rg
+  params: {
+    name: '${abbrs.eventGridTopics}${resourceToken}'
+    location: location
+    tags: tags
+    publisherPrincipalId: identity.outputs.principalId
   }
 }
 
@@ -236,4 +264,6 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 output EVENT_GRID_DEAD_LETTER_CONTAINER_ID string = eventGrid.outputs.deadLetterContainerId
+output EVENTS_TOPIC_NAME string = eventsTopic.outputs.name
+output EVENTS_TOPIC_ID string = eventsTopic.outputs.id
 output CLASSIFIER_MODEL string = classifierModel

@@ -185,9 +185,17 @@ export const uploadStatus = async (o: ApiOptions, id: string): Promise<string> =
 const causeOf = (err: unknown): string =>
   ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
 
-/** POST /api/admin/replay-poison: what was replayed, dropped or left. */
-export const replayPoison = async (o: ApiOptions, max?: number): Promise<unknown> =>
-  (await (await call(o, 'POST', `/api/admin/replay-poison${max ? `?max=${max}` : ''}`)).json()) as unknown;
+/** POST /api/admin/replay-poison: what was replayed, dropped or left (classify-poison, or events-poison). */
+export const replayPoison = async (
+  o: ApiOptions,
+  options: { max?: number; queue?: 'classify' | 'events' } = {},
+): Promise<unknown> => {
+  const query = new URLSearchParams();
+  if (options.max) query.set('max', String(options.max));
+  if (options.queue === 'events') query.set('queue', 'events');
+  const suffix = query.size > 0 ? `?${query.toString()}` : '';
+  return (await (await call(o, 'POST', `/api/admin/replay-poison${suffix}`)).json()) as unknown;
+};
 
 /** GET /api/admin/failures: failed results by error code (up to `ids` ids each), stuck rows, poison counts. */
 export const failureReport = async (o: ApiOptions, ids: number): Promise<unknown> =>

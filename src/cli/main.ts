@@ -19,7 +19,7 @@ const HELP = `Usage:
   npx classify <file|dir>... [--top N] [--json | --jsonl | --csv] [--out FILE] [--model ID|PATH]
   npx classify submit <dir> [--api URL] [--key KEY] [--out FILE] [--model ID]
   npx classify models [--json]
-  npx classify replay-poison [--api URL] [--key KEY] [--max N]
+  npx classify replay-poison [--api URL] [--key KEY] [--max N] [--events]
 
 Classifies images in-process with an ONNX model (directories are walked recursively).
 

@@ -43,6 +43,7 @@ const KNOWN_ROLES: Record<string, string> = {
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
+  'd5a91429-5739-47e2-a06b-3470a27159e7': 'EventGrid Data Sender',
 };
 
 function filesUnder(dir: string, ext: string): string[] {
@@ -255,6 +256,16 @@ describe('infra/ declares what the code uses', () => {
     ).toBe(true);
     expect(ids.has('974c5e8b-45b9-4653-ba55-5f855dd0fb88')).toBe(true);
     expect(ids.has('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3')).toBe(true);
+  });
+
+  it('creates the events topic in the CloudEvents schema, keys off, the app allowed to send to it and nothing more', () => {
+    const topic = stripComments(read(path.join(ROOT, 'infra/app/events-topic.bicep')));
+    expect(topic).toMatch(/'Microsoft\.EventGrid\/topics@[\d-]+'/);
+    expect(topic).toMatch(/inputSchema:\s*'CloudEventSchemaV1_0'/);
+    expect(topic).toMatch(/disableLocalAuth:\s*true/);
+    expect(topic).toMatch(/scope:\s*topic\b/);
+    expect(mainBicep).toMatch(/publisherPrincipalId:\s*identity\.outputs\.principalId/);
+    expect(mainBicep).toMatch(/CLASSIFIER_EVENTS_TOPIC_ENDPOINT:\s*eventsTopic\.outputs\.endpoint/);
   });
 
   it('creates the Event Grid system topic on the storage account', () => {

@@ -64,7 +64,11 @@ export async function failureReport(
         report.oldestFailure = { id: result.id, code, completedAt };
     }
   }
-  for (const queue of [storageNames.classifyPoisonQueue, storageNames.jobsPoisonQueue]) {
+  for (const queue of [
+    storageNames.classifyPoisonQueue,
+    storageNames.jobsPoisonQueue,
+    storageNames.eventsPoisonQueue,
+  ]) {
     report.poison[queue] = await approximateCount(services, queue, options.abortSignal);
   }
   return report;

@@ -4,6 +4,7 @@
  * the oldest of each code and of all; queued or processing rows older than the stuck threshold
  * (and only those); and what waits in the two poison queues.
  */
+import { encodeQueueMessage } from '../../../src/lib/queue/encoding';
 import { failureReport } from '../../../src/lib/admin/failureReport';
 import type { ErrorCode } from '../../../src/lib/errors';
 import { zeroTimings, type ClassificationResult, type ResultStatus } from '../../../src/lib/results/result';
@@ -94,14 +95,21 @@ describe('failureReport', () => {
     expect(patient.stuck).toEqual({ count: 1, ids: [ids.stuckQueued] });
   });
 
-  it('counts what waits in both poison queues, and answers 0 for a poison queue that does not exist', async () => {
+  it('counts what waits in every poison queue, and answers 0 for a poison queue that does not exist', async () => {
+    await env.services.storage.queues.getQueueClient(storageNames.eventsPoisonQueue).sendMessage(
+      encodeQueueMessage({
+        facts: [{ kind: 'job', jobId: 'j' }],
+        reason: 'webhook: the webhook answered 410',
+      }),
+    );
     const report = await failureReport(env.services, { now: NOW });
-    expect(report.poison).toEqual({ 'classify-poison': 3, 'jobs-poison': 1 });
+    expect(report.poison).toEqual({ 'classify-poison': 3, 'jobs-poison': 1, 'events-poison': 1 });
     await env.services.storage.queues.getQueueClient(storageNames.jobsPoisonQueue).delete();
     try {
       expect((await failureReport(env.services, { now: NOW })).poison).toEqual({
         'classify-poison': 3,
         'jobs-poison': 0,
+        'events-poison': 1,
       });
     } finally {
       await env.services.storage.queues.getQueueClient(storageNames.jobsPoisonQueue).create();

@@ -7,6 +7,7 @@ import { JOB_COMPLETED, RESULT_COMPLETED } from '../../../src/lib/events/cloudEv
 import { deliverEvents, RETRY_SCHEDULE_S } from '../../../src/lib/events/deliverEvents';
 import { eventsConfigFromEnv, type EventsConfig } from '../../../src/lib/events/eventsConfig';
 import { parseEventsMessage, type EventsMessage } from '../../../src/lib/events/outbox';
+import { replayEventsPoison } from '../../../src/lib/events/replayEvents';
 import { webhookSignature } from '../../../src/lib/events/webhook';
 import { decodeQueueMessage } from '../../../src/lib/queue/encoding';
 import type { ClassificationResult } from '../../../src/lib/results/result';
@@ -216,5 +217,24 @@ describe('the outbox', () => {
         ),
       ],
     ]);
+  });
+
+  it('the replay sends poisoned events again, to every sink, with a fresh schedule and the same ids', async () => {
+    const services = servicesWith({ webhook: webhookConfig(), perResult: true });
+    receiver.failUntil(Date.now() + 60_000, 410);
+    await deliverEvents(services, { facts: [{ kind: 'result', result: result('gone') }] });
+    receiver.failUntil(0);
+    expect(await replayEventsPoison(services.storage)).toEqual({ replayed: ['result/gone'], unreadable: 0 });
+    expect(await queueLength(services, storageNames.eventsPoisonQueue)).toBe(0);
+    const [message] = await drain(services, storageNames.eventsQueue);
+    expect(message).toEqual({ facts: [{ kind: 'result', result: result('gone') }] });
+    const before = receiver.accepted().length;
+    await deliverEvents(services, parseEventsMessage(message));
+    expect(
+      receiver
+        .accepted()
+        .slice(before)
+        .map((d) => d.id),
+    ).toEqual(['result/gone/2026-12-03T10:00:00.000Z']);
   });
 });
