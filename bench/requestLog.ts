@@ -45,11 +45,14 @@ export function operationOf(service: Service, method: string, url: URL): string 
   }
   if (service === 'queue') {
     if (path.length === 1) return `${method} Queue${q.get('comp') ? ` ${q.get('comp')}` : ''}`;
+    // The events outbox's requests are named apart: what events out costs per image.
+    const of = path[0]?.startsWith('events') ? ` (${path[0]})` : '';
     if (path.length === 2)
       return (
-        { POST: 'Put Message', GET: q.get('peekonly') ? 'Peek Messages' : 'Get Messages' }[method] ?? method
+        ({ POST: 'Put Message', GET: q.get('peekonly') ? 'Peek Messages' : 'Get Messages' }[method] ??
+          method) + of
       );
-    return { DELETE: 'Delete Message', PUT: 'Update Message' }[method] ?? method;
+    return ({ DELETE: 'Delete Message', PUT: 'Update Message' }[method] ?? method) + of;
   }
   if (path[0] === '$batch') return 'Entity Group Transaction';
   if (path[0] === 'Tables') return `${method} Table`;

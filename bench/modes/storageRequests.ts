@@ -7,11 +7,16 @@
  *  - upload path: what the page does per photo: POST /api/uploads, the PUT, one poll once the
  *    result is there (the bench waits by reading the table itself, not counted);
  *  - bulk job: N photos already in a container, POST /api/jobs until the job has succeeded.
+ * Then the drop folder and the job again on a second app with per-result events on, to a
+ * webhook receiver on loopback, until every result's event has arrived: what events out costs.
  * Requests are put down to their caller by User-Agent (bench/requestLog.ts). The targets count
  * the app's and the Functions host's requests (and the client's PUT on the upload path); the
  * Event Grid stand-in's listing is shown apart, since Event Grid pushes in Azure.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -58,6 +63,8 @@ interface PathFigures {
   counted: string[];
   /** Function invocations per image. */
   executions: number;
+  /** The path whose CLI figures compare with this one (the events paths run the same kind of work). */
+  cliKey: string;
 }
 
 export async function storageRequestsMode(): Promise<ModeReport[]> {
@@ -83,18 +90,7 @@ export async function storageRequestsMode(): Promise<ModeReport[]> {
     await job(app, bench, 'warmup/', WARMUP_PER_PATH);
 
     const figures: PathFigures[] = [];
-    const measure = async (key: string, label: string, counted: string[], run: () => Promise<void>) => {
-      const mark = logMark(debugLog);
-      const cpuBefore = app.cpuMs();
-      const executionsBefore = app.executions();
-      const started = performance.now();
-      await run();
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = cpuMsPerImage(cpuBefore, app.cpuMs(), IMAGES);
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      const executions = (app.executions() - executionsBefore) / IMAGES;
-      figures.push({ key, label, requests: mark.since(), seconds, cpu, counted, executions });
-    };
+    const measure = measurer(app, debugLog, figures);
 
     const [dropPhotos, uploadPhotos] = [await read(dropFiles), await read(uploadFiles)];
     await measure('drop', 'drop folder (images/)', ['app', 'functions-host'], () =>
@@ -109,6 +105,7 @@ export async function storageRequestsMode(): Promise<ModeReport[]> {
     );
 
     const { peakRssMb } = await app.stop();
+    figures.push(...(await withEvents(dir, await read(warmupFiles(3 * WARMUP_PER_PATH + 2 * IMAGES)))));
     // The CLI on each path's own photos, three runs each, the median of each figure (one run
     // of a second swings by a fifth), interleaved so a noisy moment hits every path alike.
     const files: Record<string, string[]> = { drop: dropFiles, upload: uploadFiles, job: jobFiles };
@@ -122,6 +119,96 @@ export async function storageRequestsMode(): Promise<ModeReport[]> {
   } catch (err) {
     await app.stop().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Runs one path and records its requests, CPU and invocations per image. */
+function measurer(app: LocalApp, debugLog: string, figures: PathFigures[]) {
+  return async (key: string, label: string, counted: string[], run: () => Promise<void>, cliKey = key) => {
+    const mark = logMark(debugLog);
+    const cpuBefore = app.cpuMs();
+    const executionsBefore = app.executions();
+    const started = performance.now();
+    await run();
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuMsPerImage(cpuBefore, app.cpuMs(), IMAGES);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const executions = (app.executions() - executionsBefore) / IMAGES;
+    figures.push({ key, label, requests: mark.since(), seconds, cpu, counted, executions, cliKey });
+  };
+}
+
+/**
+ * The drop folder and a job with per-result events on (CLASSIFIER_EVENTS_PER_RESULT, a webhook
+ * receiver on loopback answering 204), each timed until every result's event has arrived. Run on
+ * val-dev images (the photos are all used above; fresh bytes, so nothing is reused), after a
+ * warm-up of their own.
+ */
+async function withEvents(dir: string, images: (readonly [string, Buffer])[]): Promise<PathFigures[]> {
+  const received = new Set<string>();
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const event = JSON.parse(body) as { type: string; data: { id: string } };
+      if (event.type === 'ImageClassifier.ResultCompleted') received.add(event.data.id);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const debugLog = path.join(dir, 'azurite-debug-events.log');
+  const app = await startLocalApp({
+    azuriteDebugLog: debugLog,
+    env: {
+      CLASSIFIER_EVENTS_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
+      CLASSIFIER_EVENTS_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+      CLASSIFIER_EVENTS_PER_RESULT: 'true',
+    },
+  });
+  try {
+    const bench = createStorageClients(
+      { AzureWebJobsStorage: app.connectionString },
+      { userAgentPrefix: 'bench' },
+    );
+    const results = bench.table('results');
+    const warm = images.slice(0, 2 * WARMUP_PER_PATH);
+    const [drop, jobImages] = [0, 1].map((i) =>
+      images.slice(3 * WARMUP_PER_PATH + i * IMAGES, 3 * WARMUP_PER_PATH + (i + 1) * IMAGES),
+    );
+    const allEvents = async (count: number) => {
+      while (received.size < count) await new Promise((r) => setTimeout(r, 25));
+    };
+    await dropFolder(bench, results, 'warmup/', warm.slice(0, WARMUP_PER_PATH));
+    await seed(bench, 'warmup/', warm.slice(WARMUP_PER_PATH));
+    await job(app, bench, 'warmup/', WARMUP_PER_PATH);
+    await allEvents(2 * WARMUP_PER_PATH);
+    const figures: PathFigures[] = [];
+    const measure = measurer(app, debugLog, figures);
+    await measure(
+      'dropEvents',
+      'drop folder, per-result events on',
+      ['app', 'functions-host'],
+      async () => {
+        await dropFolder(bench, results, 'drop/', drop);
+        await allEvents(2 * WARMUP_PER_PATH + IMAGES);
+      },
+      'drop',
+    );
+    await seed(bench, 'photos/', jobImages);
+    await measure(
+      'jobEvents',
+      'bulk job, per-result events on',
+      ['app', 'functions-host'],
+      async () => {
+        await job(app, bench, 'photos/', IMAGES);
+        await allEvents(2 * WARMUP_PER_PATH + 2 * IMAGES);
+      },
+      'job',
+    );
+    return figures;
+  } finally {
+    await app.stop();
+    await new Promise((resolve) => receiver.close(resolve));
   }
 }
 
@@ -258,8 +345,8 @@ function report(figures: PathFigures[], cli: Record<string, CliFigures>, startup
     metrics[`${f.key}RequestsPerImage`] = per(counted);
     metrics[`${f.key}AppCpuMsPerImage`] = f.cpu.app;
     metrics[`${f.key}ImagesPerSecond`] = round(IMAGES / f.seconds);
-    metrics[`${f.key}CliCpuMsPerImage`] = cli[f.key].cpuMsPerImage;
-    metrics[`${f.key}CliImagesPerSecond`] = round(cli[f.key].images / cli[f.key].seconds);
+    metrics[`${f.key}CliCpuMsPerImage`] = cli[f.cliKey].cpuMsPerImage;
+    metrics[`${f.key}CliImagesPerSecond`] = round(cli[f.cliKey].images / cli[f.cliKey].seconds);
   }
   // The CLI's CPU per image less its start-up: what it costs once running, for comparison.
   const steady = (key: string) =>
@@ -272,7 +359,7 @@ function report(figures: PathFigures[], cli: Record<string, CliFigures>, startup
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...figures.map((f) => {
       const m = (name: string) => metrics[`${f.key}${name}`];
-      return `| ${f.label} | ${m('ImagesPerSecond')} | ${m('CliImagesPerSecond')} | ${(m('ImagesPerSecond') / m('CliImagesPerSecond')).toFixed(2)}x | ${f.cpu.app} | ${m('CliCpuMsPerImage')} | ${(f.cpu.app / m('CliCpuMsPerImage')).toFixed(2)}x | ${(f.cpu.app / steady(f.key)).toFixed(2)}x (${steady(f.key)} ms) | ${f.cpu.standIn} | ${f.cpu.azurite} |`;
+      return `| ${f.label} | ${m('ImagesPerSecond')} | ${m('CliImagesPerSecond')} | ${(m('ImagesPerSecond') / m('CliImagesPerSecond')).toFixed(2)}x | ${f.cpu.app} | ${m('CliCpuMsPerImage')} | ${(f.cpu.app / m('CliCpuMsPerImage')).toFixed(2)}x | ${(f.cpu.app / steady(f.cliKey)).toFixed(2)}x (${steady(f.cliKey)} ms) | ${f.cpu.standIn} | ${f.cpu.azurite} |`;
     }),
     '',
     `The CLI is \`node bin/classify.js\` over the same ${IMAGES} photos (median of 3 runs); its start-up (node, the model, one photo) took ${startup.cpuMsPerImage} ms of CPU, ${round(startup.cpuMsPerImage / IMAGES)} ms per image of its figure.`,
@@ -323,7 +410,9 @@ function costTable(figures: PathFigures[]): string[] {
     const storage = (counted.reduce((sum, r) => sum + priceOf(r), 0) / 10_000 / IMAGES) * million;
     const compute = (f.cpu.app / 1000) * PRICES.instanceGb.value * PRICES.flexGbSecond.usd * million;
     const executions = f.executions * PRICES.flexPerMillionExecutions.usd;
-    const eventGrid = f.key === 'job' ? 0 : 2 * PRICES.eventGridPerMillion.usd;
+    // Two operations per BlobCreated delivery; one more per event published to the topic.
+    const published = f.key.endsWith('Events') ? 1 : 0;
+    const eventGrid = ((f.cliKey === 'job' ? 0 : 2) + published) * PRICES.eventGridPerMillion.usd;
     const total = storage + compute + executions + eventGrid;
     lines.push(
       `| ${f.label} | ${usd(storage)} | ${usd(compute)} | ${usd(executions)} (${round(f.executions)} per image) | ${usd(eventGrid)} | **${usd(total)}** | $${(total / 1000).toFixed(4)} |`,

@@ -28,6 +28,7 @@ import { startHost } from '../functionsHost/host';
 import { intFromEnv } from '../../lib/env';
 import { probe } from './azurite';
 import { portOwner } from './portOwner';
+import { configuredSinks, eventsConfigFromEnv } from '../../lib/events/eventsConfig';
 
 /** Azurite's usual ports, so Storage Explorer and `UseDevelopmentStorage=true` tools find it. */
 const AZURITE_PORTS = DEVELOPMENT_STORAGE_PORTS;
@@ -122,6 +123,10 @@ async function main(): Promise<void> {
   // The links in job events (in Azure the platform's WEBSITE_HOSTNAME gives them). With port 0
   // (tests) the port is not known before the app starts, and events carry relative links.
   if (port !== 0) process.env.CLASSIFIER_PUBLIC_URL ??= `http://localhost:${port}`;
+  // With no sink set nothing is ever queued on `events`: its trigger need not poll (a storage
+  // request every 250 ms when idle). A bad events setting stops the start here, with its name.
+  if (configuredSinks(eventsConfigFromEnv()).length === 0)
+    process.env['AzureWebJobs.deliverEvents.Disabled'] ??= 'true';
   const host = await startHost({
     appRoot: PROJECT_ROOT,
     port,
