@@ -81,7 +81,7 @@ var uploadOrigins = concat([appOrigin], additionalUploadOrigins)
 // Public storage names (CONTRACT.md "Storage", src/lib/storage/names.ts); test/infra checks they match.
 var blobContainerNames = ['images', 'uploads', 'results', 'eventgrid-deadletter']
 var queueNames = ['classify', 'classify-poison', 'jobs', 'jobs-poison', 'events', 'events-poison']
-var tableNames = ['results', 'jobs', 'content']
+var tableNames = ['results', 'jobs', 'content', 'search']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'

@@ -47,7 +47,10 @@ export function parseNumber(
 }
 
 function expected(integer: boolean, min: number, max: number | undefined): string {
-  if (!integer) return min === 0 ? 'a positive number' : `a number above ${min}`;
+  if (!integer) {
+    const above = min === 0 ? 'a positive number' : `a number above ${min}`;
+    return max === undefined ? above : `${above} of at most ${max}`;
+  }
   return max === undefined ? `an integer of at least ${min}` : `an integer between ${min} and ${max}`;
 }
 

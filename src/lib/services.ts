@@ -24,6 +24,8 @@ import { ResultStore } from './results/resultStore';
 import { EventGridSink } from './events/eventGridSink';
 import { eventsConfigFromEnv, type EventsConfig } from './events/eventsConfig';
 import { EventOutbox } from './events/outbox';
+import { retentionFromEnv } from './retention/retentionConfig';
+import { SearchIndex } from './search/searchIndex';
 import { createStorageClients, identityCredential, type StorageClients } from './storage/clients';
 import { UploadSigner } from './storage/uploadSas';
 import { ModelGate } from './worker/modelGate';
@@ -52,6 +54,8 @@ export interface Services {
   readonly telemetry: ResultTelemetry;
   /** Job and result events: the outbox queue, the sinks' settings, the Event Grid client. */
   readonly events: EventOutbox;
+  /** Table `search`: every terminal result by word of its label and by day. */
+  readonly search: SearchIndex;
 }
 
 export interface ServicesOptions {
@@ -85,6 +89,7 @@ export function createServices(options: ServicesOptions = {}): Services {
     uploadSigner: new UploadSigner(storage),
     syncSlots: new Semaphore(options.syncConcurrency ?? intFromEnv('CLASSIFIER_SYNC_CONCURRENCY', 2)),
     telemetry: new ResultTelemetry(options.telemetry),
+    search: new SearchIndex(storage, { horizonDays: retentionFromEnv().resultsDays }),
     events: new EventOutbox(
       storage,
       events,

@@ -235,7 +235,7 @@ describe('least privilege', () => {
     const dir = path.join(ROOT, 'src/functions');
     const levels = Object.fromEntries(
       readdirSync(dir)
-        .filter((f) => /^(job|admin).*\.ts$/.test(f) || f === 'getResultByBlob.ts')
+        .filter((f) => /^(job|admin).*\.ts$/.test(f) || f === 'getResults.ts')
         .map((f) => {
           const text = readFileSync(path.join(dir, f), 'utf8');
           const http = /app\.http\([\s\S]*?\}\);?/.exec(text)?.[0];
@@ -244,7 +244,7 @@ describe('least privilege', () => {
     );
     expect(levels['adminReplayPoison.ts']).toBe('function');
     expect(levels['adminFailures.ts']).toBe('function');
-    expect(levels['getResultByBlob.ts']).toBe('function');
+    expect(levels['getResults.ts']).toBe('function');
     for (const [file, level] of Object.entries(levels))
       if (level !== 'not http') expect([file, level]).toEqual([file, 'function']);
   });

@@ -95,7 +95,10 @@ async function resetForReplay(services: Services, resultId: string): Promise<boo
     }
     if (jobId && (await jobStatus.stopped(jobId))) return false;
     const { error: _e, completedAt: _c, predictions: _p, ...rest } = record.result;
-    if (await results.update({ ...rest, status: 'queued' }, record.etag, { blob: record.blob })) return true;
+    if (await results.update({ ...rest, status: 'queued' }, record.etag, { blob: record.blob })) {
+      await services.search.remove([record.result]); // its next outcome is indexed afresh
+      return true;
+    }
   }
   return true; // the row keeps changing: someone is working on it, and a duplicate message is harmless
 }

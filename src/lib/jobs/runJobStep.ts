@@ -17,7 +17,7 @@ export interface JobStepOptions {
 }
 
 export async function runJobStep(
-  services: Pick<Services, 'jobs' | 'results' | 'storage' | 'events'>,
+  services: Pick<Services, 'jobs' | 'results' | 'storage' | 'events' | 'search'>,
   message: JobMessage,
   options: JobStepOptions = {},
 ): Promise<string> {

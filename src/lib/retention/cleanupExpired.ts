@@ -41,7 +41,7 @@ export function firstRetentionStep(options: CleanupOptions = {}): RetentionStep 
 
 /** Runs one page of a sweep; `next` is the step to queue, undefined when the sweep is done. */
 export async function retentionStep(
-  services: Pick<Services, 'results' | 'storage'>,
+  services: Pick<Services, 'results' | 'storage' | 'search'>,
   step: RetentionStep,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<CleanupResult & { next?: RetentionStep }> {
@@ -80,7 +80,7 @@ export async function retentionStep(
 
 /** A whole sweep in this process, step after step (tests and tools; the app queues the steps). */
 export async function cleanupExpired(
-  services: Pick<Services, 'results' | 'storage'>,
+  services: Pick<Services, 'results' | 'storage' | 'search'>,
   options: CleanupOptions = {},
 ): Promise<CleanupResult> {
   const total: CleanupResult = { uploadsDeleted: 0, resultsDeleted: 0 };

@@ -78,7 +78,7 @@ export interface DeleteStoredOptions {
 
 /** Deletes the blobs and the row of a record; missing pieces are fine (a retried delete). */
 export async function deleteStoredRecord(
-  services: Pick<Services, 'results' | 'storage'>,
+  services: Pick<Services, 'results' | 'storage' | 'search'>,
   record: ResultRecord,
   options: DeleteStoredOptions = {},
 ): Promise<boolean> {
@@ -100,6 +100,7 @@ export async function deleteStoredRecord(
     // A job image has no JSON blob of its own: the same path's drop-folder result is not touched.
     await results.deleteBlob(record.result, record.blob, { abortSignal });
   }
+  await services.search.remove([record.result]);
   return results.delete(record.result.id, {
     abortSignal,
     etag: options.ifUnchanged ? record.etag : undefined,

@@ -23,8 +23,11 @@ export async function ensureStorage(storage: StorageClients): Promise<void> {
       storageNames.eventsQueue,
       storageNames.eventsPoisonQueue,
     ].map((q) => queues.getQueueClient(q).createIfNotExists()),
-    ...[storageNames.resultsTable, storageNames.jobsTable, storageNames.contentTable].map((t) =>
-      storage.table(t).createTable().catch(ignoreExists),
-    ),
+    ...[
+      storageNames.resultsTable,
+      storageNames.jobsTable,
+      storageNames.contentTable,
+      storageNames.searchTable,
+    ].map((t) => storage.table(t).createTable().catch(ignoreExists)),
   ]);
 }

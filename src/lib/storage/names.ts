@@ -26,6 +26,8 @@ export const storageNames = {
   eventsQueue: 'events',
   /** Events a sink refused for good or did not take in 24 hours, with the reason; replayed by POST /api/admin/replay-poison?queue=events. */
   eventsPoisonQueue: 'events-poison',
+  /** The search index of terminal results: by word of the top label and by day (src/lib/search/searchIndex.ts). */
+  searchTable: 'search',
   /** Content index: predictions by image sha256 and model, so the same bytes are classified once. */
   contentTable: 'content',
 } as const;

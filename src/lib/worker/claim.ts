@@ -40,7 +40,7 @@ export interface ClaimOptions extends WorkOptions {
 const ATTEMPTS = 5;
 
 export async function claimBlob(
-  services: Pick<Services, 'models' | 'results'>,
+  services: Pick<Services, 'models' | 'results' | 'search'>,
   work: BlobWork,
   options: ClaimOptions,
 ): Promise<Claim> {
@@ -59,7 +59,12 @@ export async function claimBlob(
     const etag = record
       ? await results.update(next, record.etag, claim)
       : await results.create(next, work.blob, claim);
-    if (etag) return { kind: next.status === 'failed' ? 'rejected' : 'claimed', result: next, etag };
+    if (etag) {
+      // A new version replaces a terminal result: the old one leaves the search index.
+      if (record && TERMINAL_STATUSES.includes(record.result.status))
+        await services.search.remove([record.result]);
+      return { kind: next.status === 'failed' ? 'rejected' : 'claimed', result: next, etag };
+    }
   }
   throw new ClassifierError('internal_error', `Result ${work.id} kept changing while being claimed.`, {
     retryable: true,

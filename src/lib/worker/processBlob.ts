@@ -13,6 +13,7 @@ import type { Services } from '../services';
 import { storageNames } from '../storage/names';
 import { claimBlob, heldByAnother, isNewerVersion, isSameVersion, newBlobResult } from './claim';
 import { classifyBlob } from './classifyBlob';
+import { announceFinished } from './finished';
 import { queueMsSince, type BlobWork, type WorkOptions, type WorkOutcome } from './work';
 
 export interface ProcessBlobOptions extends WorkOptions {
@@ -42,7 +43,7 @@ export async function processBlob(
     const { result } = claim.record;
     await services.results.writeBlob(result, claim.record.blob ?? work.blob);
     await services.jobCounter.record(result);
-    await services.events.resultsCompleted([result]);
+    await announceFinished(services, [result]);
     return { outcome: 'duplicate' };
   }
   if (claim.kind === 'rejected') {
@@ -72,7 +73,7 @@ export async function processBlob(
   return { outcome: result.status === 'succeeded' ? 'succeeded' : 'failed', result };
 }
 
-/** After the row is terminal: its JSON blob, its job's count, its event, the content index. */
+/** After the row is terminal: its JSON blob, its job's count, the search index and its event, the content index. */
 async function settle(
   services: Services,
   result: ClassificationResult,
@@ -84,7 +85,7 @@ async function settle(
   services.telemetry.record(result, blob.container === storageNames.uploadsContainer ? 'upload' : 'drop');
   await services.results.writeBlob(result, blob);
   await services.jobCounter.record(result);
-  await services.events.resultsCompleted([result]);
+  await announceFinished(services, [result]);
   // Best effort: a lost index entry only costs classifying the same bytes again.
   if (options.remember) await services.content.remember(result, options.remember).catch(() => undefined);
 }

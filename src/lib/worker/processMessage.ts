@@ -11,6 +11,7 @@
  * becomes visible once the attempt is surely over (functionTimeout later); it records the
  * failure of whatever is still not terminal, and costs nothing else.
  */
+import { announceFinished } from './finished';
 import {
   enqueueClassify,
   type BlobMessage,
@@ -157,8 +158,8 @@ async function processJobMessage(
     }
   }
   await services.jobCounter.recordAll(toCount);
-  // After the count that records a job image's result; the ones a retry found done go again (same ids).
-  await services.events.resultsCompleted(toCount);
+  // After the count that records a job image's result; the ones a retry found done go again (idempotent).
+  await announceFinished(services, toCount);
   if (failure) throw failure;
   return outcomes;
 }

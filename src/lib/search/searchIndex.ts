@@ -1,0 +1,303 @@
+/**
+ * The one owner of table `search`: an index of every terminal result, keyed for the queries
+ * people make of `GET /api/results` (docs/api.md#search), so that none scans the `results`
+ * table. Two kinds of entity per result, each carrying the result itself (a query reads
+ * nothing else):
+ *
+ * - by word of its top label: PartitionKey `w:<word>` (lower case), RowKey
+ *   `<1e6 - score*1e6, 7 digits>_<1e13 - completedAt ms>_<id>`: one partition per word, best
+ *   score first, so "tabby at 80% or more" is one key range that reads only its matches;
+ * - by day: PartitionKey `d:<yyyy-mm-dd>` of completedAt, RowKey `<1e13 - completedAt
+ *   ms>_<id>`: newest first, for every other query (status, errorCode, jobId, model, a time
+ *   window), read day by day from `until` back to `since`, the rest filtered by the service.
+ *
+ * Writes go a partition at a time in entity-group transactions (a job message's results share
+ * their day's partition), as upserts, so a redelivery writes the same entities again. When a
+ * terminal result is replaced (a drop-folder blob written again, a replay) or deleted, its
+ * entities are removed (`remove`). A day's partition takes about 2,000 writes a second (the
+ * Table service's per-partition target): past that, the day would need buckets.
+ */
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { ErrorCode } from '../errors';
+import type { ClassificationResult, ResultStatus } from '../results/result';
+import type { StorageClients } from '../storage/clients';
+import { isStatus } from '../storage/restErrors';
+import { storageNames } from '../storage/names';
+
+export interface SearchQuery {
+  /** Words of the top label, all of which must be in it (by word, case-insensitive). */
+  label?: string;
+  minScore?: number;
+  status?: Extract<ResultStatus, 'succeeded' | 'failed'>;
+  errorCode?: ErrorCode;
+  jobId?: string;
+  model?: string;
+  /** ISO times: completedAt within [since, until). */
+  since?: string;
+  until?: string;
+}
+
+export interface SearchPage {
+  items: ClassificationResult[];
+  /** Present when more may follow: pass it back for the next page. */
+  continuationToken?: string;
+  /** Index entities the service returned for this page (what the query cost). */
+  entitiesRead: number;
+}
+
+type Entity = {
+  partitionKey: string;
+  rowKey: string;
+  id: string;
+  status: string;
+  label?: string;
+  /** The label's words, space-separated with a space at each end, for matching several words. */
+  words?: string;
+  score?: number;
+  errorCode?: string;
+  jobId?: string;
+  model: string;
+  completedAt: string;
+  result: string;
+};
+
+/** A range of one partition, read in RowKey order. */
+interface Segment {
+  partitionKey: string;
+  /** RowKeys strictly below this (the minScore bound), if any. */
+  below?: string;
+}
+
+interface Token {
+  /** The segment, and the last RowKey returned in it. */
+  s: number;
+  rk?: string;
+}
+
+const DAY_MS = 86_400_000;
+const TIME_SPAN = 1e13; // ms; past the year 2286
+/** Table properties hold 64 KiB of UTF-16: a result larger than this is indexed without its body. */
+const MAX_RESULT_CHARS = 30_000;
+
+export const labelWords = (label: string): string[] => [
+  ...new Set(
+    label
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean),
+  ),
+];
+
+const inverseTime = (iso: string): string => String(TIME_SPAN - Date.parse(iso)).padStart(13, '0');
+const inverseScore = (score: number): string => String(1_000_000 - Math.round(score * 1e6)).padStart(7, '0');
+const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+export interface SearchIndexOptions {
+  /** How many days back a query without `since` reads (results older are deleted by retention). */
+  horizonDays: number;
+  now?: () => number;
+}
+
+export class SearchIndex {
+  private readonly table: TableClient;
+
+  constructor(
+    storage: StorageClients,
+    private readonly options: SearchIndexOptions,
+  ) {
+    this.table = storage.table(storageNames.searchTable);
+  }
+
+  /** Indexes terminal results (others are skipped): one transaction per partition touched. */
+  async add(results: readonly ClassificationResult[]): Promise<void> {
+    const entities = results.flatMap(entitiesOf);
+    await this.inPartitions(entities, (e): TransactionAction => ['upsert', e, 'Replace']);
+  }
+
+  /** Removes a result's entities (it was replaced, or deleted); those already gone are fine. */
+  async remove(results: readonly ClassificationResult[]): Promise<void> {
+    const entities = results.flatMap(entitiesOf);
+    for (const [partitionKey, group] of byPartition(entities)) {
+      // A transaction fails whole on one missing entity: delete one by one, ignoring 404s.
+      await Promise.all(
+        group.map((e) =>
+          this.table.deleteEntity(partitionKey, e.rowKey).catch((err: unknown) => {
+            if (!isStatus(err, 404)) throw err;
+          }),
+        ),
+      );
+    }
+  }
+
+  /** One page of the results matching `query`, newest first (by label: best score first). */
+  async search(
+    query: SearchQuery,
+    options: { top: number; continuationToken?: string; abortSignal?: AbortSignal },
+  ): Promise<SearchPage> {
+    const segments = this.plan(query);
+    const words = query.label ? labelWords(query.label) : [];
+    const filter = serverFilter(query, words.length > 0);
+    let token: Token = options.continuationToken
+      ? parseToken(options.continuationToken, segments.length)
+      : { s: 0 };
+    const items: ClassificationResult[] = [];
+    let entitiesRead = 0;
+    while (token.s < segments.length) {
+      const segment = segments[token.s];
+      const conditions = [`PartitionKey eq '${segment.partitionKey}'`];
+      if (token.rk) conditions.push(`RowKey gt '${escape(token.rk)}'`);
+      if (segment.below) conditions.push(`RowKey lt '${segment.below}'`);
+      if (filter) conditions.push(filter);
+      const pages = this.table
+        .listEntities<Entity>({
+          queryOptions: { filter: conditions.join(' and ') },
+          abortSignal: options.abortSignal,
+        })
+        .byPage({ maxPageSize: Math.min(1000, Math.max(options.top - items.length, 1)) });
+      let exhausted = true;
+      for await (const page of pages) {
+        for (const entity of page as TableEntityResult<Entity>[]) {
+          entitiesRead++;
+          token = { s: token.s, rk: entity.rowKey };
+          if (words.length > 1 && !words.every((w) => entity.words?.includes(` ${w} `))) continue;
+          items.push(JSON.parse(entity.result) as ClassificationResult);
+          if (items.length === options.top) {
+            exhausted = false;
+            break;
+          }
+        }
+        if (!exhausted) break;
+      }
+      if (!exhausted) return { items, continuationToken: encodeToken(token), entitiesRead };
+      token = { s: token.s + 1 };
+    }
+    return { items, entitiesRead };
+  }
+
+  /** Every match, page by page (for the jsonl and csv answers). */
+  async *searchAll(query: SearchQuery, abortSignal?: AbortSignal): AsyncGenerator<ClassificationResult[]> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.search(query, { top: 1000, continuationToken, abortSignal });
+      if (page.items.length > 0) yield page.items;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+
+  /** Which partitions answer a query, in the order their entities are returned. */
+  private plan(query: SearchQuery): Segment[] {
+    if (query.label) {
+      // The first word's partition; the others are checked on each entity.
+      const [word] = labelWords(query.label);
+      const below =
+        query.minScore === undefined
+          ? undefined
+          : String(1_000_000 - Math.round(query.minScore * 1e6) + 1).padStart(7, '0');
+      return [{ partitionKey: `w:${word}`, below }];
+    }
+    const now = (this.options.now ?? Date.now)();
+    const until = query.until ? Math.min(Date.parse(query.until), now + DAY_MS) : now + DAY_MS;
+    const since = query.since ? Date.parse(query.since) : now - (this.options.horizonDays + 1) * DAY_MS;
+    const days: Segment[] = [];
+    for (let day = Date.parse(dayOf(until)); day >= Date.parse(dayOf(since)); day -= DAY_MS)
+      days.push({ partitionKey: `d:${dayOf(day)}` });
+    return days;
+  }
+
+  private async inPartitions(entities: Entity[], action: (e: Entity) => TransactionAction): Promise<void> {
+    await Promise.all(
+      [...byPartition(entities)].map(async ([, group]) => {
+        for (let i = 0; i < group.length; i += 100)
+          await this.table.submitTransaction(group.slice(i, i + 100).map(action));
+      }),
+    );
+  }
+}
+
+function entitiesOf(result: ClassificationResult): Entity[] {
+  if (result.status !== 'succeeded' && result.status !== 'failed') return [];
+  const completedAt = result.completedAt ?? result.createdAt;
+  const top = result.predictions?.[0];
+  const body = JSON.stringify(result);
+  const common = {
+    id: result.id,
+    status: result.status,
+    label: top?.label,
+    words: top ? ` ${labelWords(top.label).join(' ')} ` : undefined,
+    score: top?.score,
+    errorCode: result.error?.code,
+    jobId: result.jobId,
+    model: result.model.id,
+    completedAt,
+    result:
+      body.length <= MAX_RESULT_CHARS
+        ? body
+        : JSON.stringify({ ...result, predictions: result.predictions?.slice(0, 5) }),
+  };
+  const time = inverseTime(completedAt);
+  const day: Entity = {
+    ...common,
+    partitionKey: `d:${completedAt.slice(0, 10)}`,
+    rowKey: `${time}_${result.id}`,
+  };
+  const words = top
+    ? labelWords(top.label).map((w) => ({
+        ...common,
+        partitionKey: `w:${w}`,
+        rowKey: `${inverseScore(top.score)}_${time}_${result.id}`,
+      }))
+    : [];
+  return [day, ...words];
+}
+
+function byPartition(entities: Entity[]): Map<string, Entity[]> {
+  const groups = new Map<string, Entity[]>();
+  for (const e of entities) {
+    // A result given twice (a redelivery in the same batch) is one entity: a transaction refuses duplicates.
+    const group = groups.get(e.partitionKey) ?? [];
+    if (!group.some((g) => g.rowKey === e.rowKey)) group.push(e);
+    groups.set(e.partitionKey, group);
+  }
+  return groups;
+}
+
+/** The conditions the service checks on each entity of the partition range. */
+function serverFilter(query: SearchQuery, byLabel: boolean): string | undefined {
+  const parts: string[] = [];
+  if (query.status) parts.push(`status eq '${query.status}'`);
+  if (query.errorCode) parts.push(`errorCode eq '${escape(query.errorCode)}'`);
+  if (query.jobId) parts.push(`jobId eq '${escape(query.jobId)}'`);
+  if (query.model) parts.push(`model eq '${escape(query.model)}'`);
+  // By label the minimum score is the key range; by day it is a filter.
+  if (query.minScore !== undefined && !byLabel) parts.push(`score ge ${query.minScore}`);
+  if (query.since) parts.push(`completedAt ge '${escape(query.since)}'`);
+  if (query.until) parts.push(`completedAt lt '${escape(query.until)}'`);
+  return parts.length > 0 ? parts.join(' and ') : undefined;
+}
+
+const escape = (value: string): string => value.replaceAll("'", "''");
+
+const encodeToken = (token: Token): string => Buffer.from(JSON.stringify(token)).toString('base64url');
+
+function parseToken(text: string, segments: number): Token {
+  try {
+    const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Token;
+    if (
+      Number.isSafeInteger(token.s) &&
+      token.s >= 0 &&
+      token.s < segments &&
+      (token.rk === undefined || typeof token.rk === 'string')
+    )
+      return token;
+  } catch {
+    // fall through
+  }
+  throw new TokenError();
+}
+
+/** A continuation token this query did not give (or another query's). */
+export class TokenError extends Error {
+  constructor() {
+    super('The continuationToken is not one this search gave; start again without it.');
+  }
+}
