@@ -1,5 +1,5 @@
 /**
- * The one client the CLI talks to a running app with (`submit`, `replay-poison`): `--api`
+ * The one client the CLI talks to a running app with (`submit`, `search`, `replay-poison`): `--api`
  * checked once, the contract's error JSON turned into readable errors. `--key` goes out as
  * `x-functions-key` on the routes that need it in Azure (jobs, admin); uploads are anonymous.
  * A call the app (or Azure's front end) answers as busy or failing, or that gets no answer, is
@@ -7,6 +7,7 @@
  * uploads should not end on one dropped connection.
  */
 import type { JobView } from '../lib/jobs/job';
+import type { ClassificationResult } from '../lib/results/result';
 import type { UploadTicket } from '../lib/uploads/createUpload';
 import { UsageError } from './usageError';
 
@@ -176,6 +177,16 @@ export async function putBlob(ticket: UploadTicket, bytes: Buffer): Promise<void
     throw err;
   }
 }
+
+/** One page of `GET /api/results?…` (a search; function key in Azure), retried like any GET. */
+export const searchPage = async (
+  o: ApiOptions,
+  params: URLSearchParams,
+): Promise<{ items: ClassificationResult[]; continuationToken?: string }> =>
+  (await (await call(o, 'GET', `/api/results?${params.toString()}`)).json()) as {
+    items: ClassificationResult[];
+    continuationToken?: string;
+  };
 
 /** The status of an upload's result (`awaiting_upload` until its blob is seen). */
 export const uploadStatus = async (o: ApiOptions, id: string): Promise<string> =>

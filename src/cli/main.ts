@@ -11,6 +11,7 @@ import { parseNumber } from '../lib/numbers';
 import { classifyCommand } from './classifyCommand';
 import { modelsCommand } from './modelsCommand';
 import { replayPoisonCommand } from './replayPoisonCommand';
+import { SEARCH_USAGE, searchCommand } from './searchCommand';
 import { submitCommand } from './submitCommand';
 import type { OutputFormat } from './output';
 import { UsageError } from './usageError';
@@ -19,6 +20,7 @@ const HELP = `Usage:
   npx classify <file|dir>... [--top N] [--json | --jsonl | --csv] [--out FILE] [--model ID|PATH]
   npx classify submit <dir> [--api URL] [--key KEY] [--out FILE] [--model ID]
   npx classify models [--json]
+  ${SEARCH_USAGE}
   npx classify replay-poison [--api URL] [--key KEY] [--max N] [--events]
 
 Classifies images in-process with an ONNX model (directories are walked recursively).
@@ -44,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       return await submitCommand(argv.slice(1));
     }
     if (argv[0] === 'replay-poison') return await replayPoisonCommand(argv.slice(1));
+    if (argv[0] === 'search') return await searchCommand(argv.slice(1));
     if (argv[0] === 'models') return modelsCommand(argv.slice(1));
     return await runClassify(argv);
   } catch (err) {

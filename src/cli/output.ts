@@ -12,7 +12,19 @@ export interface ResultWriter {
   end(): void;
 }
 
-export function createWriter(format: OutputFormat, out: NodeJS.WritableStream): ResultWriter {
+/** The CSV's first column: the local file by default (`classify`), the result's id for a search. */
+export interface FirstColumn {
+  header: string;
+  value(result: ClassificationResult): string;
+}
+
+const FILE_COLUMN: FirstColumn = { header: 'file', value: (r) => r.file ?? '' };
+
+export function createWriter(
+  format: OutputFormat,
+  out: NodeJS.WritableStream,
+  first: FirstColumn = FILE_COLUMN,
+): ResultWriter {
   switch (format) {
     case 'json': {
       let first = true;
@@ -27,8 +39,8 @@ export function createWriter(format: OutputFormat, out: NodeJS.WritableStream): 
     case 'jsonl':
       return { write: (r) => out.write(`${JSON.stringify(r)}\n`), end: () => undefined };
     case 'csv':
-      out.write(csvHeader(['file']));
-      return { write: (r) => out.write(csvRow(r, [r.file ?? ''])), end: () => undefined };
+      out.write(csvHeader([first.header]));
+      return { write: (r) => out.write(csvRow(r, [first.value(r)])), end: () => undefined };
     case 'table':
       return { write: (r) => out.write(tableBlock(r)), end: () => undefined };
   }

@@ -2,6 +2,10 @@
 // writes and a job, every search answers exactly what an independent full scan of the
 // `results` table finds, in json pages, jsonl and csv; a drop-folder blob written again with
 // other bytes, and a deleted upload, leave it.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { ClassificationResult } from '../../src/lib/results/result';
 import { labelWords } from '../../src/lib/search/searchIndex';
@@ -73,6 +77,7 @@ describe('search across every result', () => {
       ['status=succeeded', (r: ClassificationResult) => r.status === 'succeeded'],
     ] as const) {
       const want = ids(stored.filter(match));
+      expect({ query, matches: want.length > 0 }).toEqual({ query, matches: true });
       expect({ query, got: ids(await searchAll(query, 3)) }).toEqual({
         query,
         want: undefined,
@@ -125,5 +130,34 @@ describe('search across every result', () => {
       status: 400,
       json: { error: { message: expect.stringMatching(/continuationToken/) } },
     });
+  });
+
+  it("npx classify search: the same matches, to a CSV file, within a limit, and the app's reason for a bad filter", async () => {
+    const classify = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.resolve(__dirname, '../../bin/classify.js'), 'search', '--api', stack.url, ...args],
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+        ),
+      );
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'search-cli-')), 'succeeded.csv');
+    const want = ids((await scan()).filter((r) => r.status === 'succeeded'));
+    expect(want.length).toBeGreaterThan(2);
+    const all = await classify(['--status', 'succeeded', '--out', out]);
+    expect(all).toMatchObject({ code: 0, stderr: `${want.length} results in ${out}\n` });
+    expect(
+      parse<{ id: string }>(readFileSync(out, 'utf8'), { columns: true })
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(want);
+
+    const two = await classify(['--status', 'succeeded', '--limit', '2']);
+    expect(two).toMatchObject({ code: 0, stderr: '2 results (more: raise --limit)\n' });
+    expect(two.stdout.trim().split('\n')).toHaveLength(2);
+
+    const bad = await classify(['--status', 'processing']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/answered 400: "status" must be succeeded or failed/);
   });
 });
