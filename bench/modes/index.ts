@@ -9,6 +9,7 @@ import { jobsMode } from './jobs';
 import { modelsBudgetMode, modelsMode } from './models';
 import { pageMode } from './page';
 import { queueLatencyMode, queuePathMode } from './queuePath';
+import { searchMode } from './search';
 import { storageRequestsMode } from './storageRequests';
 import { syncClassifyMode } from './syncClassify';
 import { telemetryMode } from './telemetry';
@@ -29,6 +30,7 @@ export const MODES: Record<string, () => Promise<ModeReport | ModeReport[]>> = {
   models: modelsMode,
   modelsBudget: modelsBudgetMode,
   exportStream: exportStreamMode,
+  search: searchMode,
   telemetry: telemetryMode,
   page: pageMode,
 };

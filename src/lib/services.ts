@@ -89,7 +89,10 @@ export function createServices(options: ServicesOptions = {}): Services {
     uploadSigner: new UploadSigner(storage),
     syncSlots: new Semaphore(options.syncConcurrency ?? intFromEnv('CLASSIFIER_SYNC_CONCURRENCY', 2)),
     telemetry: new ResultTelemetry(options.telemetry),
-    search: new SearchIndex(storage, { horizonDays: retentionFromEnv().resultsDays }),
+    search: new SearchIndex(storage, {
+      horizonDays: retentionFromEnv().resultsDays,
+      labelSets: () => models.list().map((m) => ({ model: m.id, labels: models.manifest(m.id).labelNames })),
+    }),
     events: new EventOutbox(
       storage,
       events,

@@ -1,21 +1,26 @@
 /**
  * The one owner of table `search`: an index of every terminal result, keyed for the queries
  * people make of `GET /api/results` (docs/api.md#search), so that none scans the `results`
- * table. Two kinds of entity per result, each carrying the result itself (a query reads
- * nothing else):
+ * table. Each entity carries the result itself, so a query reads nothing else:
  *
- * - by word of its top label: PartitionKey `w:<word>` (lower case), RowKey
- *   `<1e6 - score*1e6, 7 digits>_<1e13 - completedAt ms>_<id>`: one partition per word, best
- *   score first, so "tabby at 80% or more" is one key range that reads only its matches;
- * - by day: PartitionKey `d:<yyyy-mm-dd>` of completedAt, RowKey `<1e13 - completedAt
- *   ms>_<id>`: newest first, for every other query (status, errorCode, jobId, model, a time
- *   window), read day by day from `until` back to `since`, the rest filtered by the service.
+ * - by class (succeeded results): PartitionKey `c:<model>:<classIndex>` of the top label,
+ *   RowKey `<1e6 - score*1e6, 7 digits>_<1e13 - completedAt ms>_<id>`, best score first. A
+ *   label query names words; the installed models' labels say which classes hold them all
+ *   ("cat": tabby, tiger cat, Persian cat, ...), and "at 80% or more" is one key range of each
+ *   such partition: it reads only its matches.
+ * - by job (a job's images): PartitionKey `j:<jobId>`, newest first.
+ * - failures: PartitionKey `f:failed`, newest first (failures are few; errorCode filters them).
+ * - by day (all): PartitionKey `d:<yyyy-mm-dd>` of completedAt, newest first, for the rest
+ *   (status=succeeded, model, a time window alone, no filter), read day by day from `until`
+ *   back to `since`, the other conditions checked by the service.
  *
- * Writes go a partition at a time in entity-group transactions (a job message's results share
- * their day's partition), as upserts, so a redelivery writes the same entities again. When a
- * terminal result is replaced (a drop-folder blob written again, a replay) or deleted, its
- * entities are removed (`remove`). A day's partition takes about 2,000 writes a second (the
- * Table service's per-partition target): past that, the day would need buckets.
+ * One entity per result by class and one by day (a drop-folder image costs two writes more),
+ * plus one by job or as a failure where that applies; a job message's results share their
+ * day's and their job's partitions, one transaction each. Written as upserts, so a redelivery
+ * writes the same entities again. When a terminal result is replaced (a drop-folder blob
+ * written again, a replay) or deleted, its entities are removed (`remove`). A day's partition
+ * takes about 2,000 writes a second (the Table service's per-partition target): past that, the
+ * day would need buckets.
  */
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import type { ErrorCode } from '../errors';
@@ -45,14 +50,18 @@ export interface SearchPage {
   entitiesRead: number;
 }
 
+/** A model's labels, by class index: which classes a label query names. */
+export interface LabelSet {
+  model: string;
+  labels: readonly string[];
+}
+
 type Entity = {
   partitionKey: string;
   rowKey: string;
   id: string;
   status: string;
   label?: string;
-  /** The label's words, space-separated with a space at each end, for matching several words. */
-  words?: string;
   score?: number;
   errorCode?: string;
   jobId?: string;
@@ -76,7 +85,7 @@ interface Token {
 
 const DAY_MS = 86_400_000;
 const TIME_SPAN = 1e13; // ms; past the year 2286
-/** Table properties hold 64 KiB of UTF-16: a result larger than this is indexed without its body. */
+/** Table properties hold 64 KiB of UTF-16: a larger result is indexed with its top 5 only. */
 const MAX_RESULT_CHARS = 30_000;
 
 export const labelWords = (label: string): string[] => [
@@ -95,6 +104,8 @@ const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 export interface SearchIndexOptions {
   /** How many days back a query without `since` reads (results older are deleted by retention). */
   horizonDays: number;
+  /** The installed models' labels (default: none, so no label query matches). */
+  labelSets?: () => readonly LabelSet[];
   now?: () => number;
 }
 
@@ -110,33 +121,39 @@ export class SearchIndex {
 
   /** Indexes terminal results (others are skipped): one transaction per partition touched. */
   async add(results: readonly ClassificationResult[]): Promise<void> {
-    const entities = results.flatMap(entitiesOf);
-    await this.inPartitions(entities, (e): TransactionAction => ['upsert', e, 'Replace']);
+    const groups = byPartition(results.flatMap(searchEntities));
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        for (let i = 0; i < group.length; i += 100)
+          await this.table.submitTransaction(
+            group.slice(i, i + 100).map((e): TransactionAction => ['upsert', e, 'Replace']),
+          );
+      }),
+    );
   }
 
   /** Removes a result's entities (it was replaced, or deleted); those already gone are fine. */
   async remove(results: readonly ClassificationResult[]): Promise<void> {
-    const entities = results.flatMap(entitiesOf);
-    for (const [partitionKey, group] of byPartition(entities)) {
-      // A transaction fails whole on one missing entity: delete one by one, ignoring 404s.
-      await Promise.all(
-        group.map((e) =>
-          this.table.deleteEntity(partitionKey, e.rowKey).catch((err: unknown) => {
-            if (!isStatus(err, 404)) throw err;
-          }),
-        ),
-      );
-    }
+    // A transaction fails whole on one missing entity: delete one by one, ignoring 404s.
+    await Promise.all(
+      results.flatMap(searchEntities).map((e) =>
+        this.table.deleteEntity(e.partitionKey, e.rowKey).catch((err: unknown) => {
+          if (!isStatus(err, 404)) throw err;
+        }),
+      ),
+    );
   }
 
-  /** One page of the results matching `query`, newest first (by label: best score first). */
+  /**
+   * One page of the results matching `query`: by label, class by class, best score first;
+   * otherwise newest first.
+   */
   async search(
     query: SearchQuery,
     options: { top: number; continuationToken?: string; abortSignal?: AbortSignal },
   ): Promise<SearchPage> {
     const segments = this.plan(query);
-    const words = query.label ? labelWords(query.label) : [];
-    const filter = serverFilter(query, words.length > 0);
+    const filter = serverFilter(query);
     let token: Token = options.continuationToken
       ? parseToken(options.continuationToken, segments.length)
       : { s: 0 };
@@ -144,7 +161,7 @@ export class SearchIndex {
     let entitiesRead = 0;
     while (token.s < segments.length) {
       const segment = segments[token.s];
-      const conditions = [`PartitionKey eq '${segment.partitionKey}'`];
+      const conditions = [`PartitionKey eq '${escape(segment.partitionKey)}'`];
       if (token.rk) conditions.push(`RowKey gt '${escape(token.rk)}'`);
       if (segment.below) conditions.push(`RowKey lt '${segment.below}'`);
       if (filter) conditions.push(filter);
@@ -153,29 +170,26 @@ export class SearchIndex {
           queryOptions: { filter: conditions.join(' and ') },
           abortSignal: options.abortSignal,
         })
-        .byPage({ maxPageSize: Math.min(1000, Math.max(options.top - items.length, 1)) });
-      let exhausted = true;
+        .byPage({ maxPageSize: Math.min(1000, options.top - items.length) });
       for await (const page of pages) {
         for (const entity of page as TableEntityResult<Entity>[]) {
           entitiesRead++;
           token = { s: token.s, rk: entity.rowKey };
-          if (words.length > 1 && !words.every((w) => entity.words?.includes(` ${w} `))) continue;
           items.push(JSON.parse(entity.result) as ClassificationResult);
-          if (items.length === options.top) {
-            exhausted = false;
-            break;
-          }
+          if (items.length === options.top)
+            return { items, continuationToken: encodeToken(token), entitiesRead };
         }
-        if (!exhausted) break;
       }
-      if (!exhausted) return { items, continuationToken: encodeToken(token), entitiesRead };
       token = { s: token.s + 1 };
     }
     return { items, entitiesRead };
   }
 
   /** Every match, page by page (for the jsonl and csv answers). */
-  async *searchAll(query: SearchQuery, abortSignal?: AbortSignal): AsyncGenerator<ClassificationResult[]> {
+  async *searchAll(
+    query: SearchQuery,
+    abortSignal?: AbortSignal,
+  ): AsyncGenerator<ClassificationResult[], void> {
     let continuationToken: string | undefined;
     do {
       const page = await this.search(query, { top: 1000, continuationToken, abortSignal });
@@ -187,14 +201,25 @@ export class SearchIndex {
   /** Which partitions answer a query, in the order their entities are returned. */
   private plan(query: SearchQuery): Segment[] {
     if (query.label) {
-      // The first word's partition; the others are checked on each entity.
-      const [word] = labelWords(query.label);
+      if (query.status === 'failed' || query.errorCode) return []; // a failure has no label
+      const words = labelWords(query.label);
       const below =
         query.minScore === undefined
           ? undefined
           : String(1_000_000 - Math.round(query.minScore * 1e6) + 1).padStart(7, '0');
-      return [{ partitionKey: `w:${word}`, below }];
+      return (this.options.labelSets?.() ?? [])
+        .filter((set) => !query.model || set.model === query.model)
+        .flatMap((set) =>
+          set.labels.flatMap((label, classIndex) => {
+            const has = labelWords(label);
+            return words.every((w) => has.includes(w))
+              ? [{ partitionKey: `c:${set.model}:${classIndex}`, below }]
+              : [];
+          }),
+        );
     }
+    if (query.jobId) return [{ partitionKey: `j:${query.jobId}` }];
+    if (query.status === 'failed' || query.errorCode) return [{ partitionKey: 'f:failed' }];
     const now = (this.options.now ?? Date.now)();
     const until = query.until ? Math.min(Date.parse(query.until), now + DAY_MS) : now + DAY_MS;
     const since = query.since ? Date.parse(query.since) : now - (this.options.horizonDays + 1) * DAY_MS;
@@ -203,18 +228,10 @@ export class SearchIndex {
       days.push({ partitionKey: `d:${dayOf(day)}` });
     return days;
   }
-
-  private async inPartitions(entities: Entity[], action: (e: Entity) => TransactionAction): Promise<void> {
-    await Promise.all(
-      [...byPartition(entities)].map(async ([, group]) => {
-        for (let i = 0; i < group.length; i += 100)
-          await this.table.submitTransaction(group.slice(i, i + 100).map(action));
-      }),
-    );
-  }
 }
 
-function entitiesOf(result: ClassificationResult): Entity[] {
+/** A result's index entities (exported for the bench, which seeds an index in bulk). */
+export function searchEntities(result: ClassificationResult): Entity[] {
   if (result.status !== 'succeeded' && result.status !== 'failed') return [];
   const completedAt = result.completedAt ?? result.createdAt;
   const top = result.predictions?.[0];
@@ -223,7 +240,6 @@ function entitiesOf(result: ClassificationResult): Entity[] {
     id: result.id,
     status: result.status,
     label: top?.label,
-    words: top ? ` ${labelWords(top.label).join(' ')} ` : undefined,
     score: top?.score,
     errorCode: result.error?.code,
     jobId: result.jobId,
@@ -234,20 +250,17 @@ function entitiesOf(result: ClassificationResult): Entity[] {
         ? body
         : JSON.stringify({ ...result, predictions: result.predictions?.slice(0, 5) }),
   };
-  const time = inverseTime(completedAt);
-  const day: Entity = {
-    ...common,
-    partitionKey: `d:${completedAt.slice(0, 10)}`,
-    rowKey: `${time}_${result.id}`,
-  };
-  const words = top
-    ? labelWords(top.label).map((w) => ({
-        ...common,
-        partitionKey: `w:${w}`,
-        rowKey: `${inverseScore(top.score)}_${time}_${result.id}`,
-      }))
-    : [];
-  return [day, ...words];
+  const newest = `${inverseTime(completedAt)}_${result.id}`;
+  const entities: Entity[] = [{ ...common, partitionKey: `d:${completedAt.slice(0, 10)}`, rowKey: newest }];
+  if (top && result.status === 'succeeded')
+    entities.push({
+      ...common,
+      partitionKey: `c:${result.model.id}:${top.classIndex}`,
+      rowKey: `${inverseScore(top.score)}_${newest}`,
+    });
+  if (result.jobId) entities.push({ ...common, partitionKey: `j:${result.jobId}`, rowKey: newest });
+  if (result.status === 'failed') entities.push({ ...common, partitionKey: 'f:failed', rowKey: newest });
+  return entities;
 }
 
 function byPartition(entities: Entity[]): Map<string, Entity[]> {
@@ -262,14 +275,14 @@ function byPartition(entities: Entity[]): Map<string, Entity[]> {
 }
 
 /** The conditions the service checks on each entity of the partition range. */
-function serverFilter(query: SearchQuery, byLabel: boolean): string | undefined {
+function serverFilter(query: SearchQuery): string | undefined {
   const parts: string[] = [];
   if (query.status) parts.push(`status eq '${query.status}'`);
   if (query.errorCode) parts.push(`errorCode eq '${escape(query.errorCode)}'`);
-  if (query.jobId) parts.push(`jobId eq '${escape(query.jobId)}'`);
-  if (query.model) parts.push(`model eq '${escape(query.model)}'`);
-  // By label the minimum score is the key range; by day it is a filter.
-  if (query.minScore !== undefined && !byLabel) parts.push(`score ge ${query.minScore}`);
+  if (query.jobId && query.label) parts.push(`jobId eq '${escape(query.jobId)}'`);
+  if (query.model && !query.label) parts.push(`model eq '${escape(query.model)}'`);
+  // By label the minimum score is the key range; otherwise a condition.
+  if (query.minScore !== undefined && !query.label) parts.push(`score ge ${query.minScore}`);
   if (query.since) parts.push(`completedAt ge '${escape(query.since)}'`);
   if (query.until) parts.push(`completedAt lt '${escape(query.until)}'`);
   return parts.length > 0 ? parts.join(' and ') : undefined;

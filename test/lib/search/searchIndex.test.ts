@@ -19,6 +19,7 @@ const LABELS = [
   'espresso',
 ];
 const JOB = randomUUID();
+const MODELS = ['mobilenetv2-12-int8', 'other-model'];
 
 /** 120 results over 5 days: labels, scores, failures, a job and two models, all different. */
 function storedSet(): ClassificationResult[] {
@@ -65,11 +66,15 @@ function expected(set: ClassificationResult[], q: SearchQuery): ClassificationRe
     if (q.until && r.completedAt! >= q.until) return false;
     return true;
   });
-  // By label: best score first, then newest; otherwise newest first.
+  // By label: class by class (the label sets' order), best score first, then newest; otherwise newest first.
+  const classOrder = (r: ClassificationResult) =>
+    MODELS.indexOf(r.model.id) * LABELS.length + r.predictions![0].classIndex;
   return matches.sort((a, b) =>
-    words.length && a.predictions![0].score !== b.predictions![0].score
-      ? b.predictions![0].score - a.predictions![0].score
-      : b.completedAt!.localeCompare(a.completedAt!),
+    words.length && classOrder(a) !== classOrder(b)
+      ? classOrder(a) - classOrder(b)
+      : words.length && a.predictions![0].score !== b.predictions![0].score
+        ? b.predictions![0].score - a.predictions![0].score
+        : b.completedAt!.localeCompare(a.completedAt!),
   );
 }
 
@@ -94,7 +99,11 @@ let search: SearchIndex;
 beforeAll(async () => {
   set = storedSet();
   // The app's index over this Azurite, with "now" fixed for queries without since/until.
-  search = new SearchIndex(env.services.storage, { horizonDays: 30, now: () => NOW });
+  search = new SearchIndex(env.services.storage, {
+    horizonDays: 30,
+    now: () => NOW,
+    labelSets: () => MODELS.map((model) => ({ model, labels: LABELS })),
+  });
   await search.add(set);
   await search.add(set.slice(0, 10)); // a redelivery: the same entities again
 });
@@ -107,6 +116,9 @@ describe('search', () => {
     ['a label and a minimum score', { label: 'cat', minScore: 0.8 }],
     ['failures with one code', { status: 'failed', errorCode: 'corrupt_image' }],
     ['a job', { jobId: JOB }],
+    ['a job and a label', { jobId: JOB, label: 'cat' }],
+    ['a label of one model', { label: 'cat', model: 'other-model' }],
+    ['succeeded results of one model', { status: 'succeeded', model: 'other-model' }],
     [
       'a model and a score, in a time window',
       {
@@ -129,7 +141,7 @@ describe('search', () => {
     }
   });
 
-  it('by label and score, reads only the matches: one key range of one partition', async () => {
+  it('by label and score, reads only the matches: one key range of each class partition', async () => {
     const q = { label: 'retriever', minScore: 0.5 };
     const { items, read } = await allPages(q, 1000);
     expect(items.length).toBe(expected(set, q).length);
