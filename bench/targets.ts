@@ -36,13 +36,15 @@ export function checkTargets(reports: ModeReport[]): string[] {
   if (sync) check('sync classify p50 < 100 ms', sync.p50Ms < 100, `${sync.p50Ms} ms`);
   const requests = by('requests')?.metrics;
   if (requests) {
+    // Issue 14's ceilings (6, 8, 9) plus what issue 27's search index needs: one entity in the
+    // result's class partition (no two images share it) and a share of the day's transaction.
     for (const [key, label, max] of [
-      ['job', 'bulk job', 6],
-      ['drop', 'drop folder', 8],
-      ['upload', 'upload path (POST, PUT, one poll)', 9],
+      ['job', 'bulk job', 7],
+      ['drop', 'drop folder', 9.5],
+      ['upload', 'upload path (POST, PUT, one poll)', 10.5],
     ] as const) {
       const n = requests[`${key}RequestsPerImage`];
-      check(`${label}: at most ${max} storage requests per image (issue 14)`, n <= max, `${n}`);
+      check(`${label}: at most ${max} storage requests per image (issues 14, 27)`, n <= max, `${n}`);
     }
     for (const [key, label] of [
       ['job', 'bulk job'],

@@ -109,8 +109,16 @@ export interface SearchIndexOptions {
   now?: () => number;
 }
 
+interface Waiting {
+  entity: Entity;
+  settle: (err?: Error) => void;
+}
+
 export class SearchIndex {
   private readonly table: TableClient;
+  /** Entities waiting for their partition's transaction in flight to end, by partition. */
+  private readonly waiting = new Map<string, Waiting[]>();
+  private readonly flushing = new Set<string>();
 
   constructor(
     storage: StorageClients,
@@ -119,17 +127,45 @@ export class SearchIndex {
     this.table = storage.table(storageNames.searchTable);
   }
 
-  /** Indexes terminal results (others are skipped): one transaction per partition touched. */
+  /**
+   * Indexes terminal results (others are skipped). Writes are coalesced per partition, as the
+   * job counter coalesces counts: while a transaction for a partition is in flight, the next
+   * entities for it wait and go together in the next one (up to 100), so the images a process
+   * finishes at the same time share their day's transaction.
+   */
   async add(results: readonly ClassificationResult[]): Promise<void> {
-    const groups = byPartition(results.flatMap(searchEntities));
-    await Promise.all(
-      [...groups.values()].map(async (group) => {
-        for (let i = 0; i < group.length; i += 100)
-          await this.table.submitTransaction(
-            group.slice(i, i + 100).map((e): TransactionAction => ['upsert', e, 'Replace']),
-          );
-      }),
+    const entities = results.flatMap(searchEntities);
+    const written = entities.map(
+      (entity) =>
+        new Promise<void>((resolve, reject) => {
+          const list = this.waiting.get(entity.partitionKey) ?? [];
+          list.push({ entity, settle: (err) => (err ? reject(err) : resolve()) });
+          this.waiting.set(entity.partitionKey, list);
+        }),
     );
+    for (const partitionKey of new Set(entities.map((e) => e.partitionKey)))
+      if (!this.flushing.has(partitionKey)) void this.flush(partitionKey);
+    await Promise.all(written);
+  }
+
+  private async flush(partitionKey: string): Promise<void> {
+    this.flushing.add(partitionKey);
+    try {
+      for (let list = this.waiting.get(partitionKey); list?.length; list = this.waiting.get(partitionKey)) {
+        const batch = list.splice(0, 100);
+        if (list.length === 0) this.waiting.delete(partitionKey);
+        // A result given twice (a redelivery in the same batch) is one entity: a transaction refuses duplicates.
+        const unique = [...new Map(batch.map((w) => [w.entity.rowKey, w.entity])).values()];
+        try {
+          await this.table.submitTransaction(unique.map((e): TransactionAction => ['upsert', e, 'Replace']));
+          for (const w of batch) w.settle();
+        } catch (err) {
+          for (const w of batch) w.settle(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+    } finally {
+      this.flushing.delete(partitionKey);
+    }
   }
 
   /** Removes a result's entities (it was replaced, or deleted); those already gone are fine. */
@@ -261,17 +297,6 @@ export function searchEntities(result: ClassificationResult): Entity[] {
   if (result.jobId) entities.push({ ...common, partitionKey: `j:${result.jobId}`, rowKey: newest });
   if (result.status === 'failed') entities.push({ ...common, partitionKey: 'f:failed', rowKey: newest });
   return entities;
-}
-
-function byPartition(entities: Entity[]): Map<string, Entity[]> {
-  const groups = new Map<string, Entity[]>();
-  for (const e of entities) {
-    // A result given twice (a redelivery in the same batch) is one entity: a transaction refuses duplicates.
-    const group = groups.get(e.partitionKey) ?? [];
-    if (!group.some((g) => g.rowKey === e.rowKey)) group.push(e);
-    groups.set(e.partitionKey, group);
-  }
-  return groups;
 }
 
 /** The conditions the service checks on each entity of the partition range. */
