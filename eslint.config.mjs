@@ -51,6 +51,7 @@ export default tseslint.config(
           'indexedDB',
           'createImageBitmap',
           'OffscreenCanvas',
+          'URLSearchParams',
         ].map((name) => [name, 'readonly']),
       ),
     },

@@ -138,3 +138,21 @@ export async function jobResults(id, format, key) {
   if (!response.ok) throw { code: 'request_failed', message: `HTTP ${response.status}` };
   return response.blob();
 }
+
+// ---- search: every stored result (GET /api/results?…; the function key in Azure) ----
+
+/** One page of a search: { status, body } as answered ({ items, continuationToken }, or an error). */
+export async function searchResults(params, key) {
+  const response = await send(`api/results?${params}`, { headers: jobHeaders(key), cache: 'no-store' });
+  return { status: response.status, body: await json(response) };
+}
+
+/** Every match of a search as a CSV or JSON lines Blob (the server streams it). */
+export async function searchDownload(params, format, key) {
+  const response = await send(`api/results?${params}&format=${format}`, { headers: jobHeaders(key) });
+  if (!response.ok) {
+    const body = await json(response);
+    throw (body && body.error) || { code: 'request_failed', message: `HTTP ${response.status}` };
+  }
+  return response.blob();
+}

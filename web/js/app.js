@@ -5,6 +5,7 @@
 import { $, announce } from './dom.js';
 import { pastedName, rejectionFor, typeOf } from './files.js';
 import { startJobsView } from './jobs.js';
+import { startSearchView } from './search.js';
 import { keepPreview } from './previews.js';
 import * as results from './results.js';
 import { loadLimits, offerModels, showModel } from './server.js';
@@ -134,6 +135,7 @@ for (const node of document.querySelectorAll('.origin')) node.textContent = loca
 
 for (const entry of results.restore()) void pollUntilDone(entry);
 startJobsView();
+startSearchView();
 void loadLimits();
 void showModel();
 void offerModels();
