@@ -199,8 +199,9 @@ function userEnv(): NodeJS.ProcessEnv {
 }
 
 async function startServer(data: string): Promise<{ child: ChildProcess; output: () => string }> {
-  // `npm start` as written; its own process group, so stopping it stops what it started.
-  const child = spawn('npm', ['start'], {
+  // What `npm start` runs once it has built (`npm run examples` has just built), in its own
+  // process group, so stopping it stops what it started.
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/local/launcher/start.js')], {
     cwd: PROJECT_ROOT,
     env: { ...userEnv(), LOCAL_AZURITE_DATA: data },
     detached: true,
@@ -276,7 +277,9 @@ async function main(): Promise<void> {
       if (runnable.length === 0) continue;
       const dir = mkdtempSync(path.join(work, 'steps-'));
       writeFileSync(path.join(dir, 'script.sh'), script(runnable, dir));
+      const started = performance.now();
       await run('bash', [path.join(dir, 'script.sh')], userEnv(), 10 * 60_000);
+      console.log(`     ${file}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
       removeNewEntries(before);
       let n = 0;
       for (const block of runnable) {

@@ -134,7 +134,10 @@ describe('malformed and oversized bodies, unknown ids', () => {
     ['POST', '/api/jobs', big, 413],
     ['POST', '/api/admin/replay-poison?max=-1', '', 400],
     ['GET', '/api/admin/failures?ids=abc', undefined, 400],
-    ['GET', '/api/results', undefined, 400],
+    // Without ?blob= the route searches: an unknown filter or a bad value is refused, never ignored.
+    ['GET', '/api/results?lable=cat', undefined, 400],
+    ['GET', '/api/results?minScore=2', undefined, 400],
+    ['GET', '/api/results?continuationToken=forged', undefined, 400],
     ['GET', '/api/results?blob=../../etc/passwd', undefined, 400],
     ['GET', '/api/results?blob=uploads/not-a-uuid', undefined, 404],
     ['GET', '/api/results/..%2F..%2Fetc%2Fpasswd', undefined, 404],

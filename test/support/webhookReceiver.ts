@@ -29,6 +29,8 @@ export interface WebhookReceiver {
   accepted(): Delivery[];
   /** Answer `status` to every delivery until `until` (ms since the epoch). */
   failUntil(until: number, status?: number): void;
+  /** Answer `status` until `until` to the deliveries `which` picks (the others are taken). */
+  failFor(which: (event: Delivery['event']) => boolean, until: number, status?: number): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const secret = `whsec_${key.toString('base64')}`;
   const deliveries: Delivery[] = [];
   let failing = { until: 0, status: 503 };
+  const rules: { which: (event: Delivery['event']) => boolean; until: number; status: number }[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -52,13 +55,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
           const given = Buffer.from(sig ?? '', 'base64');
           return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
         });
-      const status = Date.now() < failing.until ? failing.status : 204;
+      const event = JSON.parse(body) as Delivery['event'];
+      const rule = rules.find((r) => Date.now() < r.until && r.which(event));
+      const status = Date.now() < failing.until ? failing.status : (rule?.status ?? 204);
       deliveries.push({
         id,
         timestamp,
         signatureValid,
         contentType: String(req.headers['content-type']),
-        event: JSON.parse(body) as CloudEvent<Record<string, unknown>>,
+        event,
         status,
         at: Date.now(),
       });
@@ -73,6 +78,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     deliveries,
     accepted: () => deliveries.filter((d) => d.status >= 200 && d.status < 300),
     failUntil: (until, status = 503) => (failing = { until, status }),
+    failFor: (which, until, status = 503) => rules.push({ which, until, status }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -45,11 +45,13 @@ export async function deliverEvents(
   const { config } = services.events;
   const events = await buildEvents(services, message.facts, config.publicUrl);
   const outcome: DeliveryOutcome = { delivered: 0, retrying: {}, poisoned: {} };
-  const owed = (message.sinks ?? configuredSinks(config)).filter((s) => configuredSinks(config).includes(s));
-  for (const sink of owed) {
+  if (events.length === 0) return outcome; // a job deleted since: nothing left to say
+  // A sink removed from the settings since is owed nothing; one added gets what is new.
+  const configured = configuredSinks(config);
+  for (const sink of (message.sinks ?? configured).filter((s) => configured.includes(s))) {
     const failed: { fact: EventFact; error: SinkError }[] = [];
     if (sink === 'webhook') {
-      // One request per event, as Standard Webhooks has it; in order, so a receiver sees a job's results before the job.
+      // One request per event, as Standard Webhooks has it, in the message's order.
       for (const { fact, event } of events) {
         try {
           await postWebhook(config.webhook!, event, now);
