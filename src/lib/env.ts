@@ -24,3 +24,37 @@ export function timeSpanMs(value: string): number {
   const seconds = Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(sec);
   return seconds * 1000 + Math.round(Number(`0.${frac}`) * 1000);
 }
+
+/**
+ * host.json with the app settings that override it applied, as the Functions host does
+ * ("Override host.json values", learn.microsoft.com/azure/azure-functions/functions-host-json):
+ * `AzureFunctionsJobHost__functionTimeout=00:01:00`,
+ * `AzureFunctionsJobHost__extensions__queues__maxDequeueCount=3`. Keys match case-insensitively,
+ * as .NET configuration's do; numbers and booleans are read as such.
+ */
+export function withHostJsonOverrides(hostJson: unknown, env: NodeJS.ProcessEnv = process.env): unknown {
+  const root = structuredClone(hostJson && typeof hostJson === 'object' ? hostJson : {}) as Record<
+    string,
+    unknown
+  >;
+  for (const [name, raw] of Object.entries(env)) {
+    const m = /^AzureFunctionsJobHost__(.+)$/i.exec(name);
+    if (!m || raw === undefined) continue;
+    const keys = m[1].split('__');
+    let node = root;
+    for (const [i, key] of keys.entries()) {
+      const existing = Object.keys(node).find((k) => k.toLowerCase() === key.toLowerCase()) ?? key;
+      if (i === keys.length - 1) {
+        node[existing] = /^-?\d+(\.\d+)?$/.test(raw)
+          ? Number(raw)
+          : /^(true|false)$/i.test(raw)
+            ? /^true$/i.test(raw)
+            : raw;
+      } else {
+        if (!node[existing] || typeof node[existing] !== 'object') node[existing] = {};
+        node = node[existing] as Record<string, unknown>;
+      }
+    }
+  }
+  return root;
+}

@@ -1,11 +1,12 @@
 /**
  * The host.json values the app's own logic depends on, read from the host.json that ships with
  * the app, so the code and the host can never disagree: the queue's maxDequeueCount (the last
- * attempt records the failure) and functionTimeout (how long a claim's lease must last).
+ * attempt records the failure) and functionTimeout (how long a claim's lease must last), with
+ * the `AzureFunctionsJobHost__*` app settings that override them applied, as the host applies them.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { timeSpanMs } from '../../lib/env';
+import { timeSpanMs, withHostJsonOverrides } from '../../lib/env';
 import { PROJECT_ROOT } from '../../lib/paths';
 
 export interface HostSettings {
@@ -19,7 +20,7 @@ export interface HostSettings {
 const HOST_JSON = path.join(PROJECT_ROOT, 'host.json');
 
 export function readHostSettings(file: string = HOST_JSON): HostSettings {
-  const json = JSON.parse(readFileSync(file, 'utf8')) as {
+  const json = withHostJsonOverrides(JSON.parse(readFileSync(file, 'utf8'))) as {
     functionTimeout?: string;
     extensions?: { queues?: { maxDequeueCount?: number } };
   };

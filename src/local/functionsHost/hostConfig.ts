@@ -8,7 +8,7 @@
  */
 import { readFile } from 'fs/promises';
 import * as path from 'path';
-import { timeSpanMs } from '../../lib/env';
+import { timeSpanMs, withHostJsonOverrides } from '../../lib/env';
 
 export interface QueuesConfig {
   batchSize: number;
@@ -61,14 +61,14 @@ export function toHostConfig(hostJson: unknown): HostConfig {
   };
 }
 
-/** host.json of the app root; a missing file means all defaults (the real host requires one). */
+/** host.json of the app root with its AzureFunctionsJobHost__* overrides; a missing file means all defaults (the real host requires one). */
 export async function readHostConfig(appRoot: string): Promise<HostConfig> {
   let text: string;
   try {
     text = await readFile(path.join(appRoot, 'host.json'), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return toHostConfig({});
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return toHostConfig(withHostJsonOverrides({}));
     throw err;
   }
-  return toHostConfig(JSON.parse(text));
+  return toHostConfig(withHostJsonOverrides(JSON.parse(text)));
 }

@@ -1,5 +1,6 @@
 import { formatTimeSpan } from '../../../src/local/functionsHost/invoke';
 import { parseTimeSpan, toHostConfig } from '../../../src/local/functionsHost/hostConfig';
+import { withHostJsonOverrides } from '../../../src/lib/env';
 
 describe('host.json settings', () => {
   it('uses the host defaults when host.json says nothing', () => {
@@ -17,6 +18,27 @@ describe('host.json settings', () => {
       // Flex Consumption's default functionTimeout (learn.microsoft.com, "Function app timeout duration").
       functionTimeoutMs: 30 * 60_000,
     });
+  });
+
+  it('applies AzureFunctionsJobHost__ app settings over host.json, as the host does', () => {
+    const hostJson = {
+      version: '2.0',
+      functionTimeout: '00:05:00',
+      extensions: { queues: { maxDequeueCount: 5 } },
+    };
+    const env = {
+      AzureFunctionsJobHost__functionTimeout: '00:01:00',
+      AzureFunctionsJobHost__Extensions__Queues__MaxDequeueCount: '3',
+      AzureFunctionsJobHost__extensions__http__routePrefix: 'v1',
+      AzureWebJobsStorage: 'not a host.json value',
+    };
+    const config = toHostConfig(withHostJsonOverrides(hostJson, env));
+    expect(config).toMatchObject({
+      functionTimeoutMs: 60_000,
+      routePrefix: 'v1',
+      queues: { maxDequeueCount: 3 },
+    });
+    expect(hostJson.functionTimeout).toBe('00:05:00'); // the file's object is left as it was
   });
 
   it('writes TimeSpans as the host logs them', () => {
