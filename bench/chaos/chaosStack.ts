@@ -1,0 +1,172 @@
+/**
+ * The chaos run's own local system, loopback only: one Azurite with its data on disk, the
+ * storage proxy (bench/chaos/storageProxy.ts) in front of it, and two app instances started as
+ * `npm start` starts them, on one account, which the faults kill and restart.
+ *
+ * One Event Grid: instance 0 runs the local host's Event Grid stand-in (its BlobCreated and
+ * BlobDeleted functions) and its timer; instance 1 has them disabled
+ * (`AzureWebJobs.<name>.Disabled`). In Azure, Event Grid is one service whose subscription
+ * sends each event to one instance; two stand-ins would each send every event (and share one
+ * checkpoint). While instance 0 is down its events wait for it, as Event Grid's retries would
+ * (its stand-in redelivers from its checkpoint on restart); queue work goes to whichever
+ * instance is up.
+ */
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { spawnApp } from '../../src/local/launcher/appProcess';
+import { startAzurite, type RunningAzurite } from '../../src/local/launcher/azurite';
+import { azuriteConnectionString } from '../../src/lib/storage/clients';
+import { processTree, treeRssKb } from '../procTree';
+import { startStorageProxy, type ProxyMode, type StorageProxy } from './storageProxy';
+
+/** Functions only one instance runs: Event Grid is one service, and a timer is a singleton. */
+const SINGLETONS = ['imagesBlobCreated', 'uploadsBlobCreated', 'imagesBlobDeleted', 'cleanupExpired'];
+
+interface Instance {
+  child?: ChildProcessWithoutNullStreams;
+  url?: string;
+  starting?: Promise<void>;
+  peakKb: number;
+  restarts: number;
+  /** Lines the instance logged that say something went wrong, for the report. */
+  errors: string[];
+}
+
+export interface ChaosStack {
+  /** The account as clients reach it (through the proxy). */
+  connectionString: string;
+  /** Base URLs of the instances up now. */
+  liveUrls(): string[];
+  killInstance(index: 0 | 1, downSeconds: number): Promise<void>;
+  /** Kills one decoder process of the instance; false when it has none running. */
+  killDecoder(index: 0 | 1): boolean;
+  restartAzurite(downSeconds: number): Promise<void>;
+  storageMode(mode: ProxyMode): void;
+  /** Peak memory of each instance (its process and its decoder, Pss), MB. */
+  peakMb(): number[];
+  restarts(): number[];
+  errorLines(): string[];
+  stop(): Promise<void>;
+}
+
+export interface ChaosStackOptions {
+  /** Azurite's data folder. */
+  location: string;
+  env: Record<string, string>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startChaosStack(options: ChaosStackOptions): Promise<ChaosStack> {
+  let azurite: RunningAzurite = await startAzurite({ location: options.location });
+  const ports = { blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort };
+  const proxy: StorageProxy = await startStorageProxy([ports.blobPort, ports.queuePort, ports.tablePort]);
+  const [blobPort, queuePort, tablePort] = proxy.ports;
+  const connectionString = azuriteConnectionString({ blobPort, queuePort, tablePort });
+  const instances: Instance[] = [0, 1].map(() => ({ peakKb: 0, restarts: 0, errors: [] }));
+  let stopping = false;
+
+  const envFor = (index: number): Record<string, string> => ({
+    ...options.env,
+    ...(index === 1 ? Object.fromEntries(SINGLETONS.map((f) => [`AzureWebJobs.${f}.Disabled`, 'true'])) : {}),
+  });
+
+  /** Starts the instance, again and again until it is up (a start during a storage outage fails). */
+  const start = (index: number): Promise<void> => {
+    const instance = instances[index];
+    instance.starting ??= (async () => {
+      for (let attempt = 1; !stopping; attempt++) {
+        try {
+          const { child, url } = await spawnApp({
+            connectionString,
+            env: envFor(index),
+            startTimeoutMs: 90_000,
+          });
+          createInterface({ input: child.stdout }).on('line', (line) => noteLine(instance, line));
+          createInterface({ input: child.stderr }).on('line', (line) => noteLine(instance, line));
+          instance.child = child;
+          instance.url = url;
+          return;
+        } catch (err) {
+          if (attempt % 5 === 0)
+            process.stderr.write(
+              `chaos: instance ${index} would not start: ${(err as Error).message.split('\n')[0]}\n`,
+            );
+          await sleep(2000);
+        }
+      }
+    })().finally(() => (instance.starting = undefined));
+    return instance.starting;
+  };
+
+  await Promise.all([start(0), start(1)]);
+  const sampler = setInterval(() => {
+    for (const instance of instances) {
+      if (instance.child?.pid) instance.peakKb = Math.max(instance.peakKb, treeRssKb(instance.child.pid));
+    }
+  }, 2000);
+
+  return {
+    connectionString,
+    liveUrls: () => instances.filter((i) => i.child && i.url).map((i) => i.url!),
+    async killInstance(index, downSeconds) {
+      const instance = instances[index];
+      await instance.starting;
+      const child = instance.child;
+      if (!child) return;
+      instance.child = undefined;
+      instance.url = undefined;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
+      // Its decoder child is orphaned by the kill, as in a real crash, and exits when its pipe closes.
+      await sleep(downSeconds * 1000);
+      instance.restarts++;
+      await start(index);
+    },
+    killDecoder(index) {
+      const pid = instances[index].child?.pid;
+      const decoder = pid === undefined ? undefined : processTree(pid).find((p) => p !== pid);
+      if (decoder === undefined) return false;
+      try {
+        process.kill(decoder, 'SIGKILL');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async restartAzurite(downSeconds) {
+      await azurite.stop();
+      await sleep(downSeconds * 1000);
+      azurite = await startAzurite({ location: options.location, ...ports });
+    },
+    storageMode: (mode) => proxy.setMode(mode),
+    peakMb: () => instances.map((i) => Math.round(i.peakKb / 1024)),
+    restarts: () => instances.map((i) => i.restarts),
+    errorLines: () => instances.flatMap((i, n) => i.errors.map((line) => `instance ${n}: ${line}`)),
+    async stop() {
+      stopping = true;
+      clearInterval(sampler);
+      for (const i of instances) await i.starting;
+      await Promise.all(
+        instances.map(
+          (i) =>
+            new Promise<void>((resolve) => {
+              if (!i.child || i.child.exitCode !== null) return resolve();
+              i.child.once('exit', () => resolve());
+              i.child.kill('SIGTERM');
+            }),
+        ),
+      );
+      await proxy.close();
+      await azurite.stop();
+    },
+  };
+}
+
+/** Keeps the instance's error lines (bounded): the report shows what the faults made the app say. */
+function noteLine(instance: Instance, line: string): void {
+  if (!/\b(error|fail|uncaught|unhandled)/i.test(line) || instance.errors.length >= 200) return;
+  instance.errors.push(line.slice(0, 300));
+}
