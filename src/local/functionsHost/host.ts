@@ -49,7 +49,7 @@ export interface HostOptions {
   leaseMs?: number;
   /** Tests only: how long the Event Grid stand-in waits for an answer (Event Grid's 30 s). */
   eventGridAnswerLimitMs?: number;
-  /** BlobCreated subscriptions of Event Grid functions (in Azure: scripts/postdeploy.*). Default none. */
+  /** Blob event subscriptions of Event Grid functions (in Azure: scripts/postdeploy.*). Default none. */
   eventGridSubscriptions?: EventGridSubscription[];
 }
 

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { startHost, type RunningHost } from '../../../src/local/functionsHost/host';
 import { useAzurite } from '../../support/azurite';
 import eventGrid from '../../fixtures/triggers/eventgrid-blob-created.json';
+import eventGridDeleted from '../../fixtures/triggers/eventgrid-blob-deleted.json';
 import { shapeOf } from '../../support/events';
 
 const appRoot = path.join(__dirname, 'fixture');
@@ -20,7 +21,12 @@ interface Call {
   size?: number;
   isBuffer?: boolean;
   text?: string;
-  event?: { id: string; subject: string; data: { sequencer: string; contentLength: number } };
+  event?: {
+    id: string;
+    subject: string;
+    eventType: string;
+    data: { sequencer: string; contentLength: number; contentType: string };
+  };
   metadataKeys?: string[];
   at?: number;
   timer?: { isPastDue: boolean; schedule: { adjustForDST: boolean } };
@@ -34,7 +40,10 @@ async function start(
     port: 0,
     connectionString: azurite.connectionString,
     hostId: options.hostId ?? 'fixture-host',
-    eventGridSubscriptions: [{ functionName: 'onBlobCreated', container: 'drop' }],
+    eventGridSubscriptions: [
+      { functionName: 'onBlobCreated', container: 'drop' },
+      { functionName: 'onBlobDeleted', container: 'drop', eventTypes: ['Microsoft.Storage.BlobDeleted'] },
+    ],
     eventGridAnswerLimitMs: options.eventGridAnswerLimitMs,
     logLevel: (process.env.LOCAL_HOST_LOG as 'debug' | undefined) ?? 'silent',
   });
@@ -82,6 +91,7 @@ describe('local host', () => {
       'fromSetup',
       'getItem',
       'onBlobCreated',
+      'onBlobDeleted',
       'page',
       'tick',
       'work',
@@ -305,4 +315,137 @@ describe('local host Event Grid stand-in (BlobCreated)', () => {
       await host.stop();
     }
   }, 40_000);
+});
+
+describe('local host Event Grid stand-in (BlobDeleted)', () => {
+  const container = () =>
+    BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('drop');
+  const of = (all: Call[], fn: string, name: string) => all.filter((c) => c.fn === fn && c.name === name);
+  const deliveries = (host: RunningHost, name: string, count: number, timeoutMs = 20_000) =>
+    waitFor(
+      `${count} BlobDeleted deliveries of ${name}`,
+      async () => {
+        const found = of(await calls(host), 'onBlobDeleted', name);
+        return found.length >= count ? found : undefined;
+      },
+      timeoutMs,
+    );
+
+  it('sends one BlobDeleted per deleted blob, in the published shape, after its BlobCreated in sequence, only to the subscription that includes it', async () => {
+    await container().createIfNotExists();
+    const host = await start();
+    try {
+      const blob = container().getBlockBlobClient('gone/once.txt');
+      await blob.uploadData(Buffer.from('to be deleted'), {
+        blobHTTPHeaders: { blobContentType: 'text/plain' },
+      });
+      const created = await waitFor(
+        'its BlobCreated',
+        async () => of(await calls(host), 'onBlobCreated', 'gone/once.txt')[0],
+      );
+      await blob.delete();
+      const [deleted] = await deliveries(host, 'gone/once.txt', 1);
+      expect(shapeOf(deleted.event)).toEqual(shapeOf(eventGridDeleted.event));
+      expect(deleted.event).toMatchObject({
+        eventType: 'Microsoft.Storage.BlobDeleted',
+        subject: '/blobServices/default/containers/drop/blobs/gone/once.txt',
+        data: { api: 'DeleteBlob', contentType: 'text/plain', blobType: 'BlockBlob' },
+      });
+      expect(deleted.event!.data).not.toHaveProperty('eTag');
+      expect(deleted.event!.data).not.toHaveProperty('contentLength');
+      // One sequence across subscriptions: the app compares a deletion with the version it stored.
+      expect(deleted.event!.data.sequencer > created.event!.data.sequencer).toBe(true);
+      await new Promise((r) => setTimeout(r, 1500)); // more listings: still one of each
+      const all = await calls(host);
+      expect(of(all, 'onBlobDeleted', 'gone/once.txt')).toHaveLength(1);
+      expect(of(all, 'onBlobCreated', 'gone/once.txt')).toHaveLength(1);
+      // Each function gets only the types its subscription includes.
+      expect(
+        all.filter((c) => c.fn === 'onBlobDeleted').every((c) => c.event!.eventType.endsWith('BlobDeleted')),
+      ).toBe(true);
+      expect(
+        all.filter((c) => c.fn === 'onBlobCreated').every((c) => c.event!.eventType.endsWith('BlobCreated')),
+      ).toBe(true);
+    } finally {
+      await host.stop();
+    }
+  }, 40_000);
+
+  it('sends the BlobDeleted of a blob deleted while no host ran, once the first listing after the start lacks it', async () => {
+    await container().createIfNotExists();
+    const blob = container().getBlockBlobClient('gone/while-down.txt');
+    let host = await start();
+    await blob.uploadData(Buffer.from('listed, then deleted while down'));
+    await waitFor(
+      'its BlobCreated',
+      async () => of(await calls(host), 'onBlobCreated', 'gone/while-down.txt')[0],
+    );
+    await new Promise((r) => setTimeout(r, 2500)); // past the checkpoint interval: the name is known
+    await host.stop();
+    await blob.delete();
+    host = await start();
+    try {
+      const [deleted] = await deliveries(host, 'gone/while-down.txt', 1);
+      expect(shapeOf(deleted.event)).toEqual(shapeOf(eventGridDeleted.event));
+      await new Promise((r) => setTimeout(r, 2500)); // delivered and checkpointed: not again after another restart
+      await host.stop();
+      host = await start();
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(of(await calls(host), 'onBlobDeleted', 'gone/while-down.txt')).toHaveLength(1);
+    } finally {
+      await host.stop();
+    }
+  }, 40_000);
+
+  it('keeps an undelivered deletion across a restart and delivers it again with the same id', async () => {
+    await container().createIfNotExists();
+    // The fixture fails the first delivery of a deletion whose name says "refuse-first".
+    const blob = container().getBlockBlobClient('gone/refuse-first.txt');
+    let host = await start();
+    try {
+      await blob.uploadData(Buffer.from('its deletion is refused at first'));
+      await waitFor(
+        'its BlobCreated',
+        async () => of(await calls(host), 'onBlobCreated', 'gone/refuse-first.txt')[0],
+      );
+      await blob.delete();
+      const [refused] = await deliveries(host, 'gone/refuse-first.txt', 1);
+      // Stopped while Event Grid's retry (10 s) is pending: the deletion is still owed.
+      await host.stop();
+      host = await start();
+      const [, again] = await deliveries(host, 'gone/refuse-first.txt', 2);
+      expect(again.event!.id).toBe(refused.event!.id);
+      expect(again.event!.data.sequencer).toBe(refused.event!.data.sequencer);
+      expect(again.at! - refused.at!).toBeLessThan(10_000); // at the start, not on the retry schedule
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(of(await calls(host), 'onBlobDeleted', 'gone/refuse-first.txt')).toHaveLength(2);
+    } finally {
+      await host.stop();
+    }
+  }, 40_000);
+
+  it('sends no BlobDeleted to a subscription that does not include it (BlobCreated by default)', async () => {
+    await container().createIfNotExists();
+    const host = await startHost({
+      appRoot,
+      port: 0,
+      connectionString: azurite.connectionString,
+      hostId: 'created-only',
+      eventGridSubscriptions: [{ functionName: 'onBlobCreated', container: 'drop' }],
+      logLevel: 'silent',
+    });
+    try {
+      const blob = container().getBlockBlobClient('gone/created-only.txt');
+      await blob.uploadData(Buffer.from('created only'));
+      await waitFor(
+        'its BlobCreated',
+        async () => of(await calls(host), 'onBlobCreated', 'gone/created-only.txt')[0],
+      );
+      await blob.delete();
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(of(await calls(host), 'onBlobDeleted', 'gone/created-only.txt')).toEqual([]);
+    } finally {
+      await host.stop();
+    }
+  }, 30_000);
 });

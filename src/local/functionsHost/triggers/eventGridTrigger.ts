@@ -1,25 +1,38 @@
 /**
- * `app.eventGrid` functions subscribed to a container's Microsoft.Storage.BlobCreated events.
- * Azurite has no Event Grid, so this stands in for both Event Grid and the host's Event Grid
- * extension, with their observable rules:
- *  - Event Grid: one event per new blob version, in the Event Grid schema exactly as the
- *    published sample (test/fixtures/triggers/eventgrid-blob-created.json); at-least-once, and
- *    a failed delivery is retried on Event Grid's schedule (10 s, 30 s, 1 min, 5 min, 10 min,
- *    30 min, 1 h, 3 h, 6 h, then every 12 h) for up to 30 attempts or 24 hours, then dropped
- *    (learn.microsoft.com/azure/event-grid/delivery-and-retry). A delivery not answered within
- *    30 s counts as failed and is retried on that schedule while the first invocation goes on;
- *    a success that arrives before the retry is due cancels it (Event Grid removes it "on a
- *    best-effort basis" when the answer comes within 3 minutes). No event is sent for a blob
- *    written before the subscription existed: the first start on an account creates it.
+ * `app.eventGrid` functions subscribed to a container's Microsoft.Storage.BlobCreated and/or
+ * Microsoft.Storage.BlobDeleted events. Azurite has no Event Grid, so this stands in for both
+ * Event Grid and the host's Event Grid extension, with their observable rules:
+ *  - Event Grid: one BlobCreated per new blob version and one BlobDeleted per blob that goes, in
+ *    the Event Grid schema exactly as the published samples (test/fixtures/triggers/
+ *    eventgrid-blob-created.json and eventgrid-blob-deleted.json: a deletion has no eTag and no
+ *    contentLength); a subscription gets only the types it includes (`eventTypes`). Each event's
+ *    `sequencer` orders it among the events of its blob name, whichever subscription gets them.
+ *    At-least-once, and a failed delivery is retried on Event Grid's schedule (10 s, 30 s,
+ *    1 min, 5 min, 10 min, 30 min, 1 h, 3 h, 6 h, then every 12 h) for up to 30 attempts or 24
+ *    hours, then dropped (learn.microsoft.com/azure/event-grid/delivery-and-retry). A delivery
+ *    not answered within 30 s counts as failed and is retried on that schedule while the first
+ *    invocation goes on; a success that arrives before the retry is due cancels it (Event Grid
+ *    removes it "on a best-effort basis" when the answer comes within 3 minutes). No BlobCreated
+ *    is sent for a blob written before the subscription existed: the first start on an account
+ *    creates it (a blob that existed then still gets its BlobDeleted when it goes).
  *  - The extension (Microsoft.Azure.WebJobs.Extensions.EventGrid): one invocation per event,
  *    the event as RPC `json` and trigger metadata `data` only; a thrown handler is a failed
  *    delivery (the webhook answers 500).
  *  - Flex Consumption caps concurrent HTTP-style invocations per instance (16 by default at
  *    2,048 MB), so at most 16 deliveries run at once here.
  * Changes are found by listing each subscribed container every 250 ms, on a thread of its own
- * (triggers/blobLister.ts); what was delivered is checkpointed in `azure-webjobs-hosts/eventgrid-standin/<hostId>/<function>.json` (debounced),
- * so a restart neither loses nor re-floods blobs. The listing and the checkpoint are this
- * stand-in's own cost; in Azure, Event Grid pushes and the app reads nothing to find new blobs.
+ * (triggers/blobLister.ts); what was delivered is checkpointed in
+ * `azure-webjobs-hosts/eventgrid-standin/<hostId>/<function>.json` (debounced), so a restart
+ * neither loses nor re-floods events. For deletions the checkpoint keeps every name it has
+ * listed, and a name that goes stays in it, as a deletion owed, until its BlobDeleted is
+ * delivered; on a start, a known name missing from the first complete listing is owed one too.
+ * So a crash at any point (before the checkpoint is written, during a delivery) delivers the
+ * deletion again, never loses it.
+ * Limits of finding changes by listing, which Event Grid does not have: a blob created and
+ * deleted between two listings (250 ms) gets no event at all, and a blob rewritten (or deleted
+ * and written again) between two listings, or while no host runs, is one new version: one
+ * BlobCreated, no BlobDeleted. The listing and the checkpoint are this stand-in's own cost; in
+ * Azure, Event Grid pushes and the app reads nothing to find changes.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -33,11 +46,17 @@ import type { ListedBlob, ListerData, ListerMessage } from './blobLister';
 import type { BoundFunction, TriggerContext } from './context';
 import { requireStorage } from './context';
 
-/** Which container's BlobCreated events reach which function (scripts/postdeploy.* creates the same in Azure). */
+export type BlobEventType = 'Microsoft.Storage.BlobCreated' | 'Microsoft.Storage.BlobDeleted';
+
+/** Which container's blob events reach which function (scripts/postdeploy.* creates the same in Azure). */
 export interface EventGridSubscription {
   functionName: string;
   container: string;
+  /** The event types it includes (`--included-event-types`). Default: BlobCreated only. */
+  eventTypes?: readonly BlobEventType[];
 }
+
+const DEFAULT_EVENT_TYPES: readonly BlobEventType[] = ['Microsoft.Storage.BlobCreated'];
 
 const SCAN_INTERVAL_MS = 250;
 const LISTER_START_DELAY_MS = 1000;
@@ -54,26 +73,32 @@ export function retryDelayMs(attempt: number): number {
   return (RETRY_SCHEDULE_S[attempt - 1] ?? 12 * 3600) * 1000;
 }
 
+const topicOf = (account: string): string =>
+  `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/${account}`;
+
 /**
- * One BlobCreated event in the Event Grid schema, field for field as the published sample. Its
- * id is derived from the version (one write is one event), so the delivery that follows a crash
- * of this host carries the same id, as Event Grid's redelivery of an unanswered event does.
+ * An event id derived from what the event is about, so the delivery that follows a crash of this
+ * host carries the same id, as Event Grid's redelivery of an unanswered event does.
  */
+function eventId(key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** One BlobCreated event in the Event Grid schema, field for field as the published sample; one write is one event. */
 export function blobCreatedEvent(
   account: string,
   url: string,
   container: string,
-  blob: ListedBlob,
+  blob: Omit<ListedBlob, 'sequencer'>,
   sequencer: string,
 ) {
-  const hex = createHash('sha256').update(`${account}/${container}/${blob.name}@${blob.etag}`).digest('hex');
-  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
   return {
-    topic: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/${account}`,
+    topic: topicOf(account),
     subject: `/blobServices/default/containers/${container}/blobs/${blob.name}`,
-    eventType: 'Microsoft.Storage.BlobCreated',
+    eventType: 'Microsoft.Storage.BlobCreated' as const,
     eventTime: new Date().toISOString(),
-    id,
+    id: eventId(`${account}/${container}/${blob.name}@${blob.etag}`),
     data: {
       api: 'PutBlob',
       clientRequestId: randomUUID(),
@@ -91,12 +116,63 @@ export function blobCreatedEvent(
   };
 }
 
-type BlobCreatedEvent = ReturnType<typeof blobCreatedEvent>;
+/** A blob gone from a container, as the checkpoint keeps it until its BlobDeleted is delivered. */
+export interface GoneBlob {
+  name: string;
+  /** The last version listed (the event's id is derived from it). */
+  etag: string;
+  contentType?: string;
+  sequencer: string;
+}
+
+/**
+ * One BlobDeleted event in the Event Grid schema, field for field as the published sample:
+ * no eTag, no contentLength, no clientRequestId; the deleted blob's content type.
+ */
+export function blobDeletedEvent(account: string, url: string, container: string, gone: GoneBlob) {
+  return {
+    topic: topicOf(account),
+    subject: `/blobServices/default/containers/${container}/blobs/${gone.name}`,
+    eventType: 'Microsoft.Storage.BlobDeleted' as const,
+    eventTime: new Date().toISOString(),
+    id: eventId(`${account}/${container}/${gone.name}@${gone.etag} deleted`),
+    data: {
+      api: 'DeleteBlob',
+      requestId: randomUUID(),
+      contentType: gone.contentType ?? 'application/octet-stream',
+      blobType: 'BlockBlob',
+      url,
+      sequencer: gone.sequencer,
+      storageDiagnostics: { batchId: randomUUID() },
+    },
+    dataVersion: '',
+    metadataVersion: '1',
+  };
+}
+
+type BlobEvent = ReturnType<typeof blobCreatedEvent> | ReturnType<typeof blobDeletedEvent>;
+
+/** What a checkpoint blob holds (older ones: `delivered` only, or the bare map before `createdAt` was kept). */
+interface SavedCheckpoint {
+  createdAt: number;
+  delivered: Record<string, string>;
+  /** Deletion subscriptions: every name listed, as [ETag, content type]. */
+  listed?: Record<string, [string, string?]>;
+  /** Deletion subscriptions: BlobDeleted events owed (found, not delivered yet). */
+  gone?: GoneBlob[];
+}
+
+const goneKey = (g: Pick<GoneBlob, 'name' | 'etag'>): string => `${g.name}@${g.etag}`;
 
 class Checkpoint {
+  /** BlobCreated delivered: name to the ETag of the version delivered. */
   #delivered = new Map<string, string>();
+  /** Deletion subscriptions: every name the listings showed, to its last ETag and content type. */
+  #listed = new Map<string, [string, string?]>();
+  /** Deletion subscriptions: BlobDeleted events owed, by name@ETag. */
+  #gone = new Map<string, GoneBlob>();
   #dirty = false;
-  /** When the subscription was created (ms): blobs last written before it get no event. */
+  /** When the subscription was created (ms): blobs last written before it get no BlobCreated. */
   createdAt = 0;
   constructor(private readonly blob: ReturnType<ContainerClient['getBlockBlobClient']>) {}
 
@@ -104,10 +180,13 @@ class Checkpoint {
   async load(): Promise<void> {
     try {
       const saved = JSON.parse((await this.blob.downloadToBuffer()).toString('utf8')) as
-        { createdAt: number; delivered: Record<string, string> } | Record<string, string>; // before createdAt was kept: a subscription from the start
+        SavedCheckpoint | Record<string, string>; // before createdAt was kept: a subscription from the start
       const current = typeof saved.createdAt === 'number' && typeof saved.delivered === 'object';
-      this.createdAt = current ? (saved.createdAt as number) : 0;
-      this.#delivered = new Map(Object.entries(current ? saved.delivered : saved) as [string, string][]);
+      const full = current ? (saved as SavedCheckpoint) : undefined;
+      this.createdAt = full?.createdAt ?? 0;
+      this.#delivered = new Map(Object.entries(full?.delivered ?? (saved as Record<string, string>)));
+      this.#listed = new Map(Object.entries(full?.listed ?? {}));
+      this.#gone = new Map((full?.gone ?? []).map((g) => [goneKey(g), g]));
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
       // Written at once: a crash before the first flush must not move the subscription's birth.
@@ -116,7 +195,7 @@ class Checkpoint {
       await this.flush();
     }
   }
-  /** Whether Event Grid would send an event for this version: written since the subscription, and not delivered yet. */
+  /** Whether Event Grid would send a BlobCreated for this version: written since the subscription, and not delivered yet. */
   wants(blob: ListedBlob): boolean {
     // Last-Modified has whole seconds: a blob of the subscription's own second gets its event.
     if (blob.lastModified < Math.floor(this.createdAt / 1000) * 1000) return false;
@@ -126,17 +205,56 @@ class Checkpoint {
     this.#delivered.set(name, etag);
     this.#dirty = true;
   }
-  /** Forgets a blob that no longer exists, so the checkpoint stays the size of the container. */
+  /** Forgets a blob that no longer exists, so the checkpoint stays the size of the container (BlobCreated only). */
   forget(name: string): void {
     if (this.#delivered.delete(name)) this.#dirty = true;
+  }
+  /** Deletion subscriptions: a name the listing shows, in its current version. */
+  listed(blob: ListedBlob): void {
+    const known = this.#listed.get(blob.name);
+    if (known?.[0] === blob.etag && known[1] === blob.contentType) return;
+    this.#listed.set(blob.name, [blob.etag, blob.contentType]);
+    this.#dirty = true;
+  }
+  /**
+   * Deletion subscriptions: a known name is gone. It moves from the listed names to the
+   * deletions owed, where it stays until its BlobDeleted is delivered (deleted()).
+   */
+  removed(name: string, sequencer: string): GoneBlob | undefined {
+    const known = this.#listed.get(name);
+    if (!known) return undefined;
+    this.#listed.delete(name);
+    const gone: GoneBlob = { name, etag: known[0], contentType: known[1], sequencer };
+    this.#gone.set(goneKey(gone), gone);
+    this.#dirty = true;
+    return gone;
+  }
+  /** Deletion subscriptions, on a start: every known name the first complete listing lacks is gone. */
+  missingFrom(names: ReadonlySet<string>, sequencer: string): GoneBlob[] {
+    return [...this.#listed.keys()]
+      .filter((name) => !names.has(name))
+      .flatMap((name) => this.removed(name, sequencer) ?? []);
+  }
+  /** The BlobDeleted events owed since before this start. */
+  owed(): GoneBlob[] {
+    return [...this.#gone.values()];
+  }
+  /** A BlobDeleted was delivered: nothing more is owed for that version. */
+  deleted(gone: GoneBlob): void {
+    this.#gone.delete(goneKey(gone));
+    if (this.#delivered.get(gone.name) === gone.etag) this.#delivered.delete(gone.name);
+    this.#dirty = true;
   }
   async flush(): Promise<void> {
     if (!this.#dirty) return;
     this.#dirty = false;
-    const body = JSON.stringify({
+    const saved: SavedCheckpoint = {
       createdAt: this.createdAt,
       delivered: Object.fromEntries(this.#delivered),
-    });
+    };
+    if (this.#listed.size > 0) saved.listed = Object.fromEntries(this.#listed);
+    if (this.#gone.size > 0) saved.gone = [...this.#gone.values()];
+    const body = JSON.stringify(saved);
     await this.blob.upload(body, Buffer.byteLength(body)).catch((err: unknown) => {
       this.#dirty = true;
       throw err;
@@ -151,6 +269,9 @@ function accountOf(blobs: BlobServiceClient): string {
 
 type Changes = Extract<ListerMessage, { kind: 'changes' }>;
 
+/** A change waiting for a delivery slot. */
+type Work = { kind: 'created'; blob: ListedBlob } | { kind: 'deleted'; gone: GoneBlob };
+
 async function runSubscription(
   ctx: TriggerContext,
   bound: BoundFunction,
@@ -158,6 +279,9 @@ async function runSubscription(
   subscribe: (onChanges: (m: Changes) => void) => void,
 ): Promise<void> {
   requireStorage(ctx, `Event Grid trigger "${sub.functionName}"`);
+  const types = sub.eventTypes ?? DEFAULT_EVENT_TYPES;
+  const wantsCreated = types.includes('Microsoft.Storage.BlobCreated');
+  const wantsDeleted = types.includes('Microsoft.Storage.BlobDeleted');
   // The stand-in's own requests are named as such (its cost is Event Grid's in Azure).
   const { blobs } = createHostStorageClients(ctx.connectionString!, 'eventgrid-standin');
   const hosts = blobs.getContainerClient(HOSTS_CONTAINER);
@@ -168,13 +292,13 @@ async function runSubscription(
   await checkpoint.load();
   const container = blobs.getContainerClient(sub.container);
   const account = accountOf(blobs);
-  const pending = new Set<string>(); // name@etag being delivered or waiting for a retry
+  const pending = new Set<string>(); // what is being delivered or waiting for a retry (keyOf)
   const running = new Set<Promise<void>>();
-  let counter = 0;
   let lastFlush = 0;
 
   const answerLimitMs = ctx.eventGridAnswerLimitMs ?? ANSWER_LIMIT_MS;
-  const deliver = async (event: BlobCreatedEvent): Promise<void> => {
+  /** Delivers one event until it is answered with success (then `onDelivered`), dropped, or the host stops. */
+  const deliver = async (event: BlobEvent, onDelivered: () => void): Promise<void> => {
     const firstAt = Date.now();
     for (let attempt = 1; !ctx.signal.aborted; attempt++) {
       const invocation = ctx.inflight.track(
@@ -205,7 +329,7 @@ async function runSubscription(
         ]);
       }
       if (ok) {
-        checkpoint.mark(nameOf(event), event.data.eTag);
+        onDelivered();
         return;
       }
       if (ctx.signal.aborted) break;
@@ -224,36 +348,56 @@ async function runSubscription(
     // Stopped before delivery: not checkpointed, so the next start delivers it again.
   };
 
-  const start = (blob: ListedBlob) => {
-    const key = `${blob.name}@${blob.etag}`;
+  const keyOf = (work: Work): string =>
+    work.kind === 'created' ? `${work.blob.name}@${work.blob.etag}` : `${goneKey(work.gone)} deleted`;
+
+  const start = (work: Work) => {
+    const key = keyOf(work);
     pending.add(key);
-    // Ordered per blob name, as Event Grid's: a newer version of a name is always found after an
-    // older one, and the clock moves on across restarts (listings give Last-Modified to the second only).
-    const sequencer =
-      Date.now().toString(16).padStart(16, '0') + (counter++ % 2 ** 32).toString(16).padStart(16, '0');
-    const url = container.getBlobClient(blob.name).url;
-    const work = ctx.inflight
-      .track(deliver(blobCreatedEvent(account, url, sub.container, blob, sequencer)))
-      .finally(() => {
-        pending.delete(key);
-        running.delete(work);
-        pump();
-      });
-    running.add(work);
+    const name = work.kind === 'created' ? work.blob.name : work.gone.name;
+    const url = container.getBlobClient(name).url;
+    const delivery =
+      work.kind === 'created'
+        ? deliver(blobCreatedEvent(account, url, sub.container, work.blob, work.blob.sequencer), () =>
+            checkpoint.mark(work.blob.name, work.blob.etag),
+          )
+        : deliver(blobDeletedEvent(account, url, sub.container, work.gone), () =>
+            checkpoint.deleted(work.gone),
+          );
+    const tracked = ctx.inflight.track(delivery).finally(() => {
+      pending.delete(key);
+      running.delete(tracked);
+      pump();
+    });
+    running.add(tracked);
   };
 
   // The lister thread finds changes; this loop delivers them, at most MAX_CONCURRENT at a time.
-  const backlog: ListedBlob[] = [];
+  const backlog: Work[] = [];
+  const enqueue = (work: Work): void => {
+    if (!pending.has(keyOf(work))) backlog.push(work);
+  };
   const pump = (): void => {
     while (running.size < MAX_CONCURRENT && backlog.length > 0) start(backlog.shift()!);
   };
+  // Deletions found before a crash or stop and not delivered yet come first.
+  if (wantsDeleted) for (const gone of checkpoint.owed()) enqueue({ kind: 'deleted', gone });
   subscribe((m) => {
-    for (const name of m.removed) checkpoint.forget(name);
-    for (const blob of m.changed) {
-      if (checkpoint.wants(blob) && !pending.has(`${blob.name}@${blob.etag}`)) backlog.push(blob);
+    if (wantsDeleted) {
+      for (const blob of m.changed) checkpoint.listed(blob);
+      const gone = m.removed.flatMap((r) => checkpoint.removed(r.name, r.sequencer) ?? []);
+      // A name known from before this start that the first complete listing lacks went while no
+      // host listed (or after the last checkpoint was written): its deletion is owed.
+      if (m.first) gone.push(...checkpoint.missingFrom(new Set(m.changed.map((b) => b.name)), m.sequencer));
+      for (const g of gone) enqueue({ kind: 'deleted', gone: g });
+    } else {
+      for (const r of m.removed) checkpoint.forget(r.name);
     }
+    if (wantsCreated)
+      for (const blob of m.changed) if (checkpoint.wants(blob)) enqueue({ kind: 'created', blob });
     pump();
   });
+  pump();
   while (!ctx.signal.aborted) {
     await checkpointIfDue().catch((err: unknown) =>
       ctx.logger.error('Writing the Event Grid stand-in checkpoint failed.', err),
@@ -269,8 +413,6 @@ async function runSubscription(
     await checkpoint.flush();
   }
 }
-
-const nameOf = (event: BlobCreatedEvent): string => event.subject.split('/blobs/')[1];
 
 /** Starts the stand-in for every subscription whose function is an Event Grid trigger of this app. */
 export function startEventGridTriggers(
@@ -288,9 +430,10 @@ export function startEventGridTriggers(
   }
   const active = subscriptions.filter((s) => byName.has(s.functionName));
   if (active.length === 0) return [];
-  // One lister thread finds the changes of every subscribed container. Changes that arrive
-  // before a subscription has loaded its checkpoint wait for it.
-  const handlers = new Map<string, ((m: Changes) => void)[]>();
+  // One lister thread finds the changes of every subscribed container; each subscription of a
+  // container gets every message. Changes that arrive before a subscription has loaded its
+  // checkpoint wait for it (its own queue: two functions may watch one container).
+  const handlers = new Map<string, (m: Changes) => void>();
   const early = new Map<string, Changes[]>();
   const data: ListerData = {
     connectionString: ctx.connectionString!,
@@ -304,8 +447,12 @@ export function startEventGridTriggers(
       );
     else if (m.kind === 'error')
       ctx.logger.error(`Watching container "${m.container}" failed; retrying: ${m.message}`);
-    else if (handlers.has(m.container)) for (const handle of handlers.get(m.container)!) handle(m);
-    else early.set(m.container, [...(early.get(m.container) ?? []), m]);
+    else
+      for (const s of active.filter((a) => a.container === m.container)) {
+        const handle = handlers.get(s.functionName);
+        if (handle) handle(m);
+        else early.set(s.functionName, [...(early.get(s.functionName) ?? []), m]);
+      }
   };
   // The thread starts a moment after the host, so that loading it (a second copy of the storage
   // SDK) never competes with the app's own start on a small machine.
@@ -317,8 +464,9 @@ export function startEventGridTriggers(
   }, LISTER_START_DELAY_MS);
   const runs = active.map((s) =>
     runSubscription(ctx, byName.get(s.functionName)!, s, (handle) => {
-      handlers.set(s.container, [...(handlers.get(s.container) ?? []), handle]);
-      for (const m of early.get(s.container) ?? []) handle(m);
+      handlers.set(s.functionName, handle);
+      for (const m of early.get(s.functionName) ?? []) handle(m);
+      early.delete(s.functionName);
     }),
   );
   return [
