@@ -1,14 +1,20 @@
-# azd postdeploy hook (Windows): subscribes each Event Grid-sourced blob trigger to BlobCreated
-# events of the container it watches. Same steps as postdeploy.sh: the webhook URL carries the
-# app's eventgrid_extension system key, which exists only once the deployed code has been indexed.
+# azd postdeploy hook (Windows): subscribes each Event Grid-sourced blob trigger to the BlobCreated
+# (and, for the drop folder, BlobDeleted) events of the container it watches. Same steps as
+# postdeploy.sh: the webhook URL carries the app's eventgrid_extension system key, which exists
+# only once the deployed code has been indexed.
 $ErrorActionPreference = 'Stop'
 
 # Event Grid functions (app.eventGrid('<name>', ...) in src/functions/) and the container
 # whose BlobCreated events each receives. test/infra/consistency.test.ts checks these
-# names against src/functions/ and against postdeploy.sh.
+# names against src/functions/, src/lib/storage/names.ts and postdeploy.sh.
 $BlobTriggers = [ordered]@{
   uploadsBlobCreated = 'uploads'
   imagesBlobCreated  = 'images'
+}
+# The same for BlobDeleted: a blob deleted from the drop folder takes its result along. Never
+# uploads: retention deletes upload blobs, and their results expire on their own.
+$BlobDeleteTriggers = [ordered]@{
+  imagesBlobDeleted = 'images'
 }
 
 function Fail([string]$Message) {
@@ -52,15 +58,13 @@ for ($attempt = 1; -not $Key; $attempt++) {
   Start-Sleep -Seconds 15
 }
 
-foreach ($entry in $BlobTriggers.GetEnumerator()) {
-  $FunctionName = $entry.Key
-  $Container = $entry.Value
-  $Subscription = "blob-created-$Container"
+function Subscribe([string]$FunctionName, [string]$Container, [string]$EventType, [string]$Subscription, [string[]]$Filter) {
   $Endpoint = "$AppUri/runtime/webhooks/eventgrid?functionName=$FunctionName&code=$Key"
   # az is a .cmd on Windows; cmd.exe would split the URL at '&' unless it is quoted (as the
   # Azure-Samples post-up.ps1 does).
   if ($IsWindows -or $env:OS -eq 'Windows_NT') { $Endpoint = "`"$Endpoint`"" }
-  Write-Host "postdeploy: subscribing $FunctionName to BlobCreated in container $Container ($Subscription)"
+  Write-Host "postdeploy: subscribing $FunctionName to $($EventType -replace '^Microsoft\.Storage\.') in container $Container ($Subscription)"
+  # Event Grid validates the webhook on creation; a cold instance may miss the first handshake.
   for ($try = 1; ; $try++) {
     az eventgrid system-topic event-subscription create `
       --name $Subscription `
@@ -68,9 +72,9 @@ foreach ($entry in $BlobTriggers.GetEnumerator()) {
       --system-topic-name $Topic `
       --endpoint-type webhook `
       --endpoint $Endpoint `
-      --included-event-types Microsoft.Storage.BlobCreated `
+      --included-event-types $EventType `
       --subject-begins-with "/blobServices/default/containers/$Container/" `
-      --advanced-filter data.api stringnotin CreateFile `
+      @Filter `
       --deadletter-identity systemassigned `
       --deadletter-identity-endpoint $DeadLetter `
       --output none
@@ -83,6 +87,16 @@ foreach ($entry in $BlobTriggers.GetEnumerator()) {
   }
 }
 
+foreach ($entry in $BlobTriggers.GetEnumerator()) {
+  # A Data Lake CreateFile makes an empty file before its FlushWithClose: only the flush is a blob to classify.
+  Subscribe $entry.Key $entry.Value 'Microsoft.Storage.BlobCreated' "blob-created-$($entry.Value)" `
+    @('--advanced-filter', 'data.api', 'stringnotin', 'CreateFile')
+}
+foreach ($entry in $BlobDeleteTriggers.GetEnumerator()) {
+  # Every deletion (DeleteBlob, a Data Lake DeleteFile): no filter.
+  Subscribe $entry.Key $entry.Value 'Microsoft.Storage.BlobDeleted' "blob-deleted-$($entry.Value)" @()
+}
+
 Write-Host 'postdeploy: Event Grid subscriptions are in place:'
 az eventgrid system-topic event-subscription list --resource-group $Rg --system-topic-name $Topic `
-  --query '[].{name:name, state:provisioningState, filter:filter.subjectBeginsWith}' --output table
+  --query "[].{name:name, state:provisioningState, events:join(',', filter.includedEventTypes), filter:filter.subjectBeginsWith}" --output table

@@ -1,14 +1,17 @@
 #!/bin/sh
-# azd postdeploy hook: subscribes each Event Grid-sourced blob trigger to BlobCreated events of
-# the container it watches. Bicep cannot do this: the webhook URL carries the app's
-# eventgrid_extension system key, which exists only once the deployed code has been indexed.
-# Re-running it updates the subscriptions in place (create is a PUT).
+# azd postdeploy hook: subscribes each Event Grid-sourced blob trigger to the BlobCreated (and,
+# for the drop folder, BlobDeleted) events of the container it watches. Bicep cannot do this:
+# the webhook URL carries the app's eventgrid_extension system key, which exists only once the
+# deployed code has been indexed. Re-running it updates the subscriptions in place (create is a PUT).
 set -eu
 
 # Event Grid functions (app.eventGrid('<name>', ...) in src/functions/) and the container
 # whose BlobCreated events each receives, as <function name>=<container>.
-# test/infra/consistency.test.ts checks these names against src/functions/.
+# test/infra/consistency.test.ts checks these names against src/functions/ and src/lib/storage/names.ts.
 BLOB_TRIGGERS="uploadsBlobCreated=uploads imagesBlobCreated=images"
+# The same for BlobDeleted: a blob deleted from the drop folder takes its result along. Never
+# uploads: retention deletes upload blobs, and their results expire on their own.
+BLOB_DELETE_TRIGGERS="imagesBlobDeleted=images"
 
 fail() {
   echo "postdeploy: $*" >&2
@@ -49,12 +52,15 @@ while [ -z "$KEY" ]; do
   sleep 15
 done
 
-for pair in $BLOB_TRIGGERS; do
-  function_name=${pair%%=*}
-  container=${pair#*=}
-  subscription="blob-created-$container"
+# subscribe <function> <container> <event type> <subscription name> [advanced filter...]
+subscribe() {
+  function_name=$1
+  container=$2
+  event_type=$3
+  subscription=$4
+  shift 4
   endpoint="$APP_URI/runtime/webhooks/eventgrid?functionName=$function_name&code=$KEY"
-  echo "postdeploy: subscribing $function_name to BlobCreated in container $container ($subscription)"
+  echo "postdeploy: subscribing $function_name to ${event_type#Microsoft.Storage.} in container $container ($subscription)"
   # Event Grid validates the webhook on creation; a cold instance may miss the first handshake.
   try=1
   until az eventgrid system-topic event-subscription create \
@@ -63,9 +69,9 @@ for pair in $BLOB_TRIGGERS; do
     --system-topic-name "$TOPIC" \
     --endpoint-type webhook \
     --endpoint "$endpoint" \
-    --included-event-types Microsoft.Storage.BlobCreated \
+    --included-event-types "$event_type" \
     --subject-begins-with "/blobServices/default/containers/$container/" \
-    --advanced-filter data.api stringnotin CreateFile \
+    "$@" \
     --deadletter-identity systemassigned \
     --deadletter-identity-endpoint "$DEAD_LETTER" \
     --output none; do
@@ -74,8 +80,18 @@ for pair in $BLOB_TRIGGERS; do
     echo "postdeploy: retrying in 20 s..."
     sleep 20
   done
+}
+
+for pair in $BLOB_TRIGGERS; do
+  # A Data Lake CreateFile makes an empty file before its FlushWithClose: only the flush is a blob to classify.
+  subscribe "${pair%%=*}" "${pair#*=}" Microsoft.Storage.BlobCreated "blob-created-${pair#*=}" \
+    --advanced-filter data.api stringnotin CreateFile
+done
+for pair in $BLOB_DELETE_TRIGGERS; do
+  # Every deletion (DeleteBlob, a Data Lake DeleteFile): no filter.
+  subscribe "${pair%%=*}" "${pair#*=}" Microsoft.Storage.BlobDeleted "blob-deleted-${pair#*=}"
 done
 
 echo "postdeploy: Event Grid subscriptions are in place:"
 az eventgrid system-topic event-subscription list --resource-group "$RG" --system-topic-name "$TOPIC" \
-  --query "[].{name:name, state:provisioningState, filter:filter.subjectBeginsWith}" --output table
+  --query "[].{name:name, state:provisioningState, events:join(',', filter.includedEventTypes), filter:filter.subjectBeginsWith}" --output table

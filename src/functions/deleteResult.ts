@@ -10,7 +10,8 @@ import { services } from './services';
  * Anonymous on purpose: an upload id is a random UUID handed only to the uploader, so knowing
  * it is the capability (the same that lets them read the result). Drop-folder result ids are
  * derived from the blob path, so anyone knowing a path could compute one: those are refused
- * here and expire by retention instead.
+ * here; they go when their blob is deleted from the drop folder (imagesBlobDeleted), or expire
+ * by retention.
  */
 export async function deleteResult(
   request: HttpRequest,
@@ -22,7 +23,7 @@ export async function deleteResult(
       return errorResponse(
         new ClassifierError(
           'bad_request',
-          'Only upload results can be deleted; drop-folder results expire by retention.',
+          'Only upload results can be deleted here; a drop-folder result goes when its blob is deleted from the drop folder, or expires by retention.',
         ),
       );
     return notFound(`Result "${id.slice(0, 80)}"`);

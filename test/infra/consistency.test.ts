@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { blobCreatedSubscriptions, storageNames, watchedContainers } from '../../src/lib/storage/names';
+import { blobEventSubscriptions, storageNames, watchedContainers } from '../../src/lib/storage/names';
 import { DEFAULT_LIMITS } from '../../src/lib/decode/limits';
 import { jsonLimitFor } from '../../src/lib/sync/base64Image';
 
@@ -277,22 +277,40 @@ describe('infra/ declares what the code uses', () => {
 describe('the postdeploy hook subscribes the Event Grid functions', () => {
   const sh = read(path.join(ROOT, 'scripts/postdeploy.sh'));
   const ps1 = read(path.join(ROOT, 'scripts/postdeploy.ps1'));
-  const shTriggers = new Map(
-    (/^BLOB_TRIGGERS="([^"]*)"/m.exec(sh)?.[1] ?? '')
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((pair) => pair.split('=') as [string, string]),
-  );
-  const ps1Block = /\$BlobTriggers\s*=\s*\[ordered\]@\{([^}]*)\}/.exec(ps1)?.[1] ?? '';
-  const ps1Triggers = new Map([...ps1Block.matchAll(/(\w+)\s*=\s*'([^']*)'/g)].map((m) => [m[1], m[2]]));
+  /** <function>=<container> pairs of a shell variable. */
+  const shPairs = (variable: string) =>
+    new Map(
+      (new RegExp(`^${variable}="([^"]*)"`, 'm').exec(sh)?.[1] ?? '')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((pair) => pair.split('=') as [string, string]),
+    );
+  /** function = 'container' entries of a PowerShell ordered hashtable. */
+  const ps1Pairs = (variable: string) => {
+    const block = new RegExp(`\\$${variable}\\s*=\\s*\\[ordered\\]@\\{([^}]*)\\}`).exec(ps1)?.[1] ?? '';
+    return new Map([...block.matchAll(/(\w+)\s*=\s*'([^']*)'/g)].map((m) => [m[1], m[2]]));
+  };
+  const shTriggers = shPairs('BLOB_TRIGGERS');
+  const ps1Triggers = ps1Pairs('BlobTriggers');
+  const shDeleteTriggers = shPairs('BLOB_DELETE_TRIGGERS');
+  const ps1DeleteTriggers = ps1Pairs('BlobDeleteTriggers');
+  const subscribedTo = (type: string) =>
+    blobEventSubscriptions
+      .filter((s) => (s.eventTypes as readonly string[]).includes(type))
+      .map((s) => [s.functionName, s.container]);
 
   it('lets every call that creates a blob through (but a Data Lake CreateFile) and dead-letters to the container the topic may write', () => {
     for (const script of [sh, ps1]) {
       // An allow-list of calls dropped the others (a copy from a URL, SFTP) without a trace.
-      expect(script).toMatch(/--advanced-filter data\.api stringnotin CreateFile\b/);
-      expect(script).not.toMatch(/data\.api stringin/);
+      // (postdeploy.ps1 passes the arguments as an array: its quotes and commas aside, the same words.)
+      expect(script.replace(/['",]/g, '')).toMatch(/--advanced-filter data\.api stringnotin CreateFile\b/);
+      expect(script).not.toMatch(/data\.api'?,? '?stringin/);
       expect(script).toMatch(/--deadletter-identity systemassigned/);
       expect(script).toMatch(/--deadletter-identity-endpoint /);
+      // Both kinds of subscription, each with its own event type, through the one call above.
+      expect(script).toMatch(/'?Microsoft\.Storage\.BlobCreated'? /);
+      expect(script).toMatch(/'?Microsoft\.Storage\.BlobDeleted'? /);
+      expect(script.match(/event-subscription create/g)).toHaveLength(1);
     }
     const eventGrid = stripComments(read(path.join(ROOT, 'infra/app/eventgrid.bicep')));
     expect(eventGrid).toMatch(/identity:\s*\{\s*type:\s*'SystemAssigned'/);
@@ -304,7 +322,16 @@ describe('the postdeploy hook subscribes the Event Grid functions', () => {
     expect(shTriggers.size).toBeGreaterThan(0);
     expect([...ps1Triggers]).toEqual([...shTriggers]);
     expect([...shTriggers.values()].sort()).toEqual([...watchedContainers].sort());
-    expect([...shTriggers]).toEqual(blobCreatedSubscriptions.map((s) => [s.functionName, s.container]));
+    expect([...shTriggers]).toEqual(subscribedTo('Microsoft.Storage.BlobCreated'));
+  });
+
+  it('subscribes the drop folder, and only it, to BlobDeleted (lifecycle and retention delete upload blobs)', () => {
+    expect([...shDeleteTriggers]).toEqual([['imagesBlobDeleted', storageNames.imagesContainer]]);
+    expect([...ps1DeleteTriggers]).toEqual([...shDeleteTriggers]);
+    expect([...shDeleteTriggers]).toEqual(subscribedTo('Microsoft.Storage.BlobDeleted'));
+    expect([...shDeleteTriggers.values()]).not.toContain(storageNames.uploadsContainer);
+    // A function takes one kind of event: the created ones are not also subscribed to deletions.
+    for (const name of shTriggers.keys()) expect(shDeleteTriggers.has(name)).toBe(false);
   });
 
   it('names Event Grid functions that src/functions/*.ts registers with app.eventGrid', () => {
@@ -313,13 +340,16 @@ describe('the postdeploy hook subscribes the Event Grid functions', () => {
         [...stripComments(read(file)).matchAll(/app\.eventGrid\(\s*['"`](\w+)['"`]/g)].map((m) => m[1]),
       ),
     );
-    const missing = [...shTriggers.keys()]
+    const subscribed = [...shTriggers.keys(), ...shDeleteTriggers.keys()];
+    const missing = subscribed
       .filter((name) => !registered.has(name))
       .map(
         (name) =>
           `${name}: no app.eventGrid('${name}', ...) in src/functions/*.ts (registered: ${[...registered].join(', ') || 'none'})`,
       );
     expect(missing).toEqual([]);
+    // And every one registered is subscribed: an unsubscribed Event Grid function never runs in Azure.
+    expect([...registered].sort()).toEqual([...subscribed].sort());
   });
 });
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventGridEvent } from '@azure/functions';
 import type { BlobCreated } from '../../src/lib/intake/acceptBlob';
 import eventGridFixture from '../fixtures/triggers/eventgrid-blob-created.json';
+import blobDeletedFixture from '../fixtures/triggers/eventgrid-blob-deleted.json';
 
 /** The facts a BlobCreated event states (the domain's own type), and the event id to use. */
 export type EventFacts = Pick<
@@ -30,6 +31,27 @@ export function blobCreatedEvent(facts: EventFacts): EventGridEvent {
       contentType: facts.contentType ?? sample.data.contentType,
       url: `https://example.blob.core.windows.net/${facts.container}/${encodeURI(facts.name)}`,
       sequencer: facts.sequencer ?? sample.data.sequencer,
+    },
+  };
+}
+
+/** The published BlobDeleted sample for a blob name, with its deletion's sequencer. */
+export function blobDeletedEvent(facts: {
+  container: string;
+  name: string;
+  sequencer: string;
+  id?: string;
+}): EventGridEvent {
+  const sample = structuredClone(blobDeletedFixture.event);
+  return {
+    ...sample,
+    subject: `/blobServices/default/containers/${facts.container}/blobs/${facts.name}`,
+    id: facts.id ?? randomUUID(),
+    eventTime: new Date().toISOString(),
+    data: {
+      ...sample.data,
+      url: `https://example.blob.core.windows.net/${facts.container}/${encodeURI(facts.name)}`,
+      sequencer: facts.sequencer,
     },
   };
 }

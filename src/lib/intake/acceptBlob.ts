@@ -51,6 +51,8 @@ export type AcceptOutcome =
   | 'failed'
   | 'duplicate'
   | 'superseded'
+  /** A drop-folder blob deleted before it was read: nothing is kept. */
+  | 'deleted'
   | 'ignored'
   /** Left to the `classify` queue (a retryable fault, or another live claim). */
   | 'handed_off';

@@ -5,6 +5,7 @@
  * can never overwrite each other's progress unnoticed: the loser gets a 412 and re-reads.
  */
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { ClassifierError } from '../errors';
 import type { StorageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 import { isStatus } from '../storage/restErrors';
@@ -116,6 +117,16 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): ResultR
   };
 }
 
+/** A result JSON blob as read back (ResultStore.readBlob). */
+export interface StoredResultBlob {
+  /** Undefined when the body is not a result. */
+  result?: ClassificationResult;
+  /** The JSON blob's own ETag, for a delete of that write only. */
+  etag: string;
+  /** The blob version it describes, from its metadata (absent on JSON blobs written before it was kept). */
+  version: { etag?: string; sequencer?: string };
+}
+
 export interface UpdateOptions {
   /** While `processing`: when the claim expires. */
   leaseUntil?: string;
@@ -205,14 +216,92 @@ export class ResultStore {
     }
   }
 
-  /** Writes the result's JSON blob (none for a job's own images: see resultBlobName). */
-  async writeBlob(result: ClassificationResult, blob: BlobRef): Promise<void> {
+  /**
+   * Writes the result's JSON blob (none for a job's own images: see resultBlobName) and returns
+   * its ETag. Its metadata names the blob version it describes (`blobetag`, `blobsequencer`), so
+   * a drop-folder deletion can tell a JSON blob of the deleted version from a newer one's.
+   *
+   * With `replacing`, a JSON blob already there is read before it is replaced, and `replacing`
+   * is called with it when it describes another version (to remove what only it still names).
+   * The write is create-only first, so a name's first result still costs one request; a
+   * rewritten blob's costs a read and a conditional write more.
+   */
+  async writeBlob(
+    result: ClassificationResult,
+    blob: BlobRef,
+    options: { replacing?: (old: StoredResultBlob) => Promise<void> } = {},
+  ): Promise<string | undefined> {
     const client = this.jsonBlob(result, blob);
-    if (!client) return;
+    if (!client) return undefined;
     const body = JSON.stringify(result, null, 2);
-    await client.upload(body, Buffer.byteLength(body), {
-      blobHTTPHeaders: { blobContentType: 'application/json' },
-    });
+    const metadata: Record<string, string> = {};
+    if (blob.etag) metadata.blobetag = bareEtag(blob.etag);
+    if (blob.sequencer) metadata.blobsequencer = blob.sequencer;
+    const put = async (conditions?: { ifNoneMatch?: string; ifMatch?: string }) =>
+      (
+        await client.upload(body, Buffer.byteLength(body), {
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+          metadata,
+          conditions,
+        })
+      ).etag;
+    if (!options.replacing) return put();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        return await put({ ifNoneMatch: '*' });
+      } catch (err) {
+        if (!isStatus(err, 409) && !isStatus(err, 412)) throw err;
+      }
+      const old = await this.readBlob(blob);
+      if (!old) continue; // deleted meanwhile: create it again
+      const same =
+        old.version.etag !== undefined && blob.etag !== undefined && old.version.etag === bareEtag(blob.etag);
+      if (!same) await options.replacing(old);
+      try {
+        return await put({ ifMatch: old.etag });
+      } catch (err) {
+        if (!isStatus(err, 412) && !isStatus(err, 404)) throw err;
+      }
+    }
+    throw new ClassifierError(
+      'internal_error',
+      `The JSON blob of ${blob.container}/${blob.name} kept changing while being written.`,
+      { retryable: true },
+    );
+  }
+
+  /**
+   * The JSON blob stored for a drop-folder or upload blob name, whichever result wrote it last;
+   * undefined when there is none. `result` is undefined when its body is not a result (never
+   * written by this app): it can still be deleted by its ETag.
+   */
+  async readBlob(
+    blob: Pick<BlobRef, 'container' | 'name'>,
+    options: { abortSignal?: AbortSignal } = {},
+  ): Promise<StoredResultBlob | undefined> {
+    const client = this.storage.blobs
+      .getContainerClient(storageNames.resultsContainer)
+      .getBlockBlobClient(`${blob.container}/${blob.name}.json`);
+    try {
+      const response = await client.download(0, undefined, { abortSignal: options.abortSignal });
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.readableStreamBody ?? []) chunks.push(chunk as Buffer);
+      let result: ClassificationResult | undefined;
+      try {
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ClassificationResult;
+        result = typeof parsed?.id === 'string' && typeof parsed.status === 'string' ? parsed : undefined;
+      } catch {
+        result = undefined;
+      }
+      return {
+        result,
+        etag: response.etag!,
+        version: { etag: response.metadata?.blobetag, sequencer: response.metadata?.blobsequencer },
+      };
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
   }
 
   /** Whether the result's JSON blob is there (true when it has none to have). */
@@ -224,17 +313,29 @@ export class ResultStore {
     return (await this.jsonBlob(result, blob)?.exists({ abortSignal: options.abortSignal })) ?? true;
   }
 
-  /** Deletes the result's JSON blob, if it has one; gone already is fine. */
+  /**
+   * Deletes the result's JSON blob, if it has one; gone already is fine. With `etag`, only that
+   * write of it: false when it has been written again since (by a newer result).
+   */
   async deleteBlob(
-    result: ClassificationResult,
-    blob: BlobRef,
-    options: { abortSignal?: AbortSignal } = {},
-  ): Promise<void> {
-    await this.jsonBlob(result, blob)?.deleteIfExists({ abortSignal: options.abortSignal });
+    result: Pick<ClassificationResult, 'jobId'>,
+    blob: Pick<BlobRef, 'container' | 'name'>,
+    options: { abortSignal?: AbortSignal; etag?: string } = {},
+  ): Promise<boolean> {
+    try {
+      await this.jsonBlob(result, blob)?.deleteIfExists({
+        abortSignal: options.abortSignal,
+        conditions: options.etag ? { ifMatch: options.etag } : undefined,
+      });
+      return true;
+    } catch (err) {
+      if (options.etag && isStatus(err, 412)) return false;
+      throw err;
+    }
   }
 
   /** The client of the result's JSON blob, or undefined when it has none (resultBlobName). */
-  private jsonBlob(result: ClassificationResult, blob: BlobRef) {
+  private jsonBlob(result: Pick<ClassificationResult, 'jobId'>, blob: Pick<BlobRef, 'container' | 'name'>) {
     const name = resultBlobName(result, blob);
     return name === undefined
       ? undefined
@@ -247,7 +348,10 @@ export class ResultStore {
  * drop folder and uploads (one result per blob name). A job's images have none: their results
  * are kept under the job (its partition and its exports), so no two results ever share a name.
  */
-export const resultBlobName = (result: ClassificationResult, blob: BlobRef): string | undefined =>
+export const resultBlobName = (
+  result: Pick<ClassificationResult, 'jobId'>,
+  blob: Pick<BlobRef, 'container' | 'name'>,
+): string | undefined =>
   result.jobId !== undefined && blob.container !== storageNames.uploadsContainer
     ? undefined
     : `${blob.container}/${blob.name}.json`;

@@ -8,7 +8,7 @@
  */
 import { ClassifierError } from '../errors';
 import { TERMINAL_STATUSES } from '../results/result';
-import type { ResultRecord } from '../results/resultStore';
+import { bareEtag, type BlobRef, type ResultRecord, type StoredResultBlob } from '../results/resultStore';
 import type { Services } from '../services';
 import { storageNames } from '../storage/names';
 
@@ -105,4 +105,49 @@ export async function deleteStoredRecord(
     abortSignal,
     etag: options.ifUnchanged ? record.etag : undefined,
   });
+}
+
+/**
+ * Which versions of a drop-folder blob name are dead (deleted, or replaced by a newer write):
+ * those written at or before `sequencer` (Event Grid sequencers order one name's writes), and
+ * the version `etag` itself.
+ */
+export type DeadVersions = Pick<BlobRef, 'etag' | 'sequencer'>;
+
+/**
+ * Removes the JSON blob stored for a drop-folder blob name, with the search entries and
+ * content-index memory of the result it holds, when it describes a dead version. It finishes
+ * what a deletion interrupted after the row went (the JSON blob is what finds the rest, so it
+ * goes last, and doing this again finishes a crash in between), and removes what a worker
+ * stored for a version that was deleted under it. A newer version's JSON blob stays, and so
+ * does one written again after it was read here (deleted at the ETag read). A JSON blob that
+ * names no version (written before they were noted) counts as dead, unless `aliveName`: a
+ * newer version of the name exists, and it may be that version's.
+ */
+export async function removeDeadResultBlob(
+  services: Pick<Services, 'results' | 'search' | 'content'>,
+  blob: Pick<BlobRef, 'container' | 'name'>,
+  dead: DeadVersions,
+  options: { abortSignal?: AbortSignal; aliveName?: boolean } = {},
+): Promise<void> {
+  const stored = await services.results.readBlob(blob, options);
+  if (!stored || !describesDeadVersion(stored, dead, options.aliveName === true)) return;
+  if (stored.result) {
+    await services.search.remove([stored.result]);
+    await services.content.forget(stored.result);
+  }
+  await services.results.deleteBlob({}, blob, { abortSignal: options.abortSignal, etag: stored.etag });
+}
+
+function describesDeadVersion(
+  { version }: StoredResultBlob,
+  dead: DeadVersions,
+  aliveName: boolean,
+): boolean {
+  if (version.etag === undefined && version.sequencer === undefined) return !aliveName;
+  if (version.etag !== undefined && dead.etag !== undefined && version.etag === bareEtag(dead.etag))
+    return true;
+  return (
+    version.sequencer !== undefined && dead.sequencer !== undefined && version.sequencer <= dead.sequencer
+  );
 }

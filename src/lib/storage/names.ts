@@ -8,7 +8,7 @@ export const storageNames = {
   uploadsContainer: 'uploads',
   /** Per-image result JSON blobs and job exports. */
   resultsContainer: 'results',
-  /** BlobCreated events Event Grid could not deliver after its retries (Azure only: see docs/deploy.md). */
+  /** Blob events Event Grid could not deliver after its retries (Azure only: see docs/deploy.md). */
   eventGridDeadLetterContainer: 'eventgrid-deadletter',
   /** Work items: one small message per image. */
   classifyQueue: 'classify',
@@ -36,11 +36,27 @@ export const storageNames = {
 export const watchedContainers = [storageNames.uploadsContainer, storageNames.imagesContainer] as const;
 
 /**
- * The Event Grid subscriptions: each watched container's BlobCreated events go to one function.
+ * The Event Grid subscriptions: which blob events of which container go to which function.
+ * Each watched container's BlobCreated events; the drop folder's BlobDeleted events too, so a
+ * blob deleted from it takes its result along. Uploads are never subscribed to deletions:
+ * retention deletes upload blobs, and their results have a life of their own.
  * scripts/postdeploy.* create them in Azure, `npm start` hands them to the local stand-in, and
  * test/infra/consistency.test.ts checks that the three agree.
  */
-export const blobCreatedSubscriptions = [
-  { functionName: 'uploadsBlobCreated', container: storageNames.uploadsContainer },
-  { functionName: 'imagesBlobCreated', container: storageNames.imagesContainer },
+export const blobEventSubscriptions = [
+  {
+    functionName: 'uploadsBlobCreated',
+    container: storageNames.uploadsContainer,
+    eventTypes: ['Microsoft.Storage.BlobCreated'],
+  },
+  {
+    functionName: 'imagesBlobCreated',
+    container: storageNames.imagesContainer,
+    eventTypes: ['Microsoft.Storage.BlobCreated'],
+  },
+  {
+    functionName: 'imagesBlobDeleted',
+    container: storageNames.imagesContainer,
+    eventTypes: ['Microsoft.Storage.BlobDeleted'],
+  },
 ] as const;

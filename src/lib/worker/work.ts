@@ -40,6 +40,8 @@ export type WorkOutcome =
   | { outcome: 'duplicate' }
   /** A newer version of the blob owns the row; this work is dropped. */
   | { outcome: 'superseded' }
+  /** A drop-folder blob deleted before it was classified: no result is kept (its BlobDeleted removes any other trace). */
+  | { outcome: 'deleted' }
   /** Another live delivery holds the claim until `leaseUntil`. */
   | { outcome: 'busy'; leaseUntil: string }
   /** The job was cancelled or stopped before this image started. */

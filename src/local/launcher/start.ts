@@ -14,7 +14,7 @@ import { ensureModelFile } from '../../lib/model/modelFile';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { allowUploadsFrom, configuredOrigins } from '../../lib/storage/blobCors';
 import { ensureStorage } from '../../lib/storage/ensureStorage';
-import { blobCreatedSubscriptions } from '../../lib/storage/names';
+import { blobEventSubscriptions } from '../../lib/storage/names';
 import {
   createStorageClients,
   DEVELOPMENT_STORAGE_PORTS,
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     appRoot: PROJECT_ROOT,
     port,
     leaseMs: leaseSeconds * 1000,
-    eventGridSubscriptions: [...blobCreatedSubscriptions],
+    eventGridSubscriptions: [...blobEventSubscriptions],
   });
   started.push(() => host.stop());
   await allowUploadsFrom(clients, [

@@ -5,13 +5,18 @@
  */
 import { InvocationContext } from '@azure/functions';
 import { toBlobCreated } from '../../../src/functions/converters/blobCreatedEvent';
+import { toBlobDeleted } from '../../../src/functions/converters/blobDeletedEvent';
 import { readHostSettings } from '../../../src/functions/converters/hostSettings';
 import { timeSpanMs } from '../../../src/lib/env';
 import { toDeliveryInfo } from '../../../src/functions/converters/queueDelivery';
-import { blobCreatedEvent } from '../../../src/local/functionsHost/triggers/eventGridTrigger';
+import {
+  blobCreatedEvent,
+  blobDeletedEvent,
+} from '../../../src/local/functionsHost/triggers/eventGridTrigger';
 import { newtonsoftDate, queueTriggerMetadata } from '../../../src/local/functionsHost/triggers/queueTrigger';
 import { toHostConfig } from '../../../src/local/functionsHost/hostConfig';
 import eventGrid from '../../fixtures/triggers/eventgrid-blob-created.json';
+import eventGridDeleted from '../../fixtures/triggers/eventgrid-blob-deleted.json';
 import { shapeOf } from '../../support/events';
 import queue from '../../fixtures/triggers/queue-trigger.json';
 import hostJson from '../../../host.json';
@@ -69,6 +74,55 @@ describe('Event Grid BlobCreated events', () => {
       size: 10,
       etag: '0x8DE0000000000000',
     });
+  });
+});
+
+describe('Event Grid BlobDeleted events', () => {
+  it('reads the path and the sequencer from the published sample (it has no eTag and no contentLength)', () => {
+    expect(eventGridDeleted.event.data).not.toHaveProperty('eTag');
+    expect(eventGridDeleted.event.data).not.toHaveProperty('contentLength');
+    expect(toBlobDeleted(eventGridDeleted.event, 'testcontainer')).toEqual({
+      container: 'testcontainer',
+      name: 'file-to-delete.txt',
+      sequencer: '0000000000000281000000000002F5CA',
+      eventId: '4c2359fe-001e-00ba-0e04-58586806d298',
+      eventTime: '2017-11-07T20:09:22.5674003Z',
+    });
+  });
+
+  it('ignores a BlobCreated, another container and a deletion without its sequencer; BlobCreated ignores a deletion', () => {
+    expect(toBlobDeleted(eventGrid.event, 'oc2d2817345i200097container')).toBeUndefined();
+    expect(toBlobDeleted(eventGridDeleted.event, 'images')).toBeUndefined();
+    const { sequencer: _s, ...noSequencer } = eventGridDeleted.event.data;
+    expect(toBlobDeleted({ ...eventGridDeleted.event, data: noSequencer }, 'testcontainer')).toBeUndefined();
+    expect(toBlobCreated(eventGridDeleted.event, 'testcontainer')).toBeUndefined();
+  });
+
+  it("is what the local stand-in sends, key for key, ordered after the same name's BlobCreated", () => {
+    const created = blobCreatedEvent(
+      'devstoreaccount1',
+      'http://127.0.0.1:10000/devstoreaccount1/images/a/b.jpg',
+      'images',
+      { name: 'a/b.jpg', etag: '0x8DE0000000000000', contentLength: 10, lastModified: Date.now() },
+      '0000019a00000000' + '0'.repeat(15) + '1',
+    );
+    const local = blobDeletedEvent(
+      'devstoreaccount1',
+      'http://127.0.0.1:10000/devstoreaccount1/images/a/b.jpg',
+      'images',
+      {
+        name: 'a/b.jpg',
+        etag: '0x8DE0000000000000',
+        contentType: 'image/jpeg',
+        sequencer: '0000019a00000000' + '0'.repeat(15) + '2',
+      },
+    );
+    expect(shapeOf(local)).toEqual(shapeOf(eventGridDeleted.event));
+    expect(local.id).not.toBe(created.id);
+    expect(toBlobDeleted(local, 'images')).toMatchObject({ name: 'a/b.jpg' });
+    expect(toBlobDeleted(local, 'images')!.sequencer > toBlobCreated(created, 'images')!.sequencer!).toBe(
+      true,
+    );
   });
 });
 
