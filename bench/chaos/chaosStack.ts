@@ -12,6 +12,7 @@
  * instance is up.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { spawnApp } from '../../src/local/launcher/appProcess';
 import { startAzurite, type RunningAzurite } from '../../src/local/launcher/azurite';
@@ -53,6 +54,8 @@ export interface ChaosStackOptions {
   /** Azurite's data folder. */
   location: string;
   env: Record<string, string>;
+  /** Each instance's whole output goes to `<logPrefix><n>.log` (every start appends). */
+  logPrefix: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,6 +68,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   const connectionString = azuriteConnectionString({ blobPort, queuePort, tablePort });
   const instances: Instance[] = [0, 1].map(() => ({ peakKb: 0, restarts: 0, errors: [] }));
   let stopping = false;
+  const logs = [0, 1].map((n) => createWriteStream(`${options.logPrefix}${n}.log`));
 
   const envFor = (index: number): Record<string, string> => ({
     ...options.env,
@@ -74,7 +78,9 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   /** Starts the instance, again and again until it is up (a start during a storage outage fails). */
   const start = (index: number): Promise<void> => {
     const instance = instances[index];
+    const log = logs[index];
     instance.starting ??= (async () => {
+      log.write(`--- chaos: starting instance ${index} at ${new Date().toISOString()}\n`);
       for (let attempt = 1; !stopping; attempt++) {
         try {
           const { child, url } = await spawnApp({
@@ -82,8 +88,12 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
             env: envFor(index),
             startTimeoutMs: 90_000,
           });
-          createInterface({ input: child.stdout }).on('line', (line) => noteLine(instance, line));
-          createInterface({ input: child.stderr }).on('line', (line) => noteLine(instance, line));
+          for (const stream of [child.stdout, child.stderr]) {
+            createInterface({ input: stream }).on('line', (line) => {
+              noteLine(instance, line);
+              log.write(`${line}\n`);
+            });
+          }
           instance.child = child;
           instance.url = url;
           return;
@@ -161,6 +171,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       );
       await proxy.close();
       await azurite.stop();
+      for (const log of logs) log.end();
     },
   };
 }

@@ -330,13 +330,17 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
           .filter(Boolean)
           .map((l) => (JSON.parse(l) as { id: string }).id)
       : [];
-    const inTable = [...state.rows.values()].filter((r) => r.status === status).length;
-    if (new Set(ids).size !== ids.length) find('duplicated', `search: a ${status} result listed twice`);
-    if (ids.length !== inTable)
-      find(
-        ids.length < inTable ? 'lost' : 'wrong',
-        `search: ${ids.length} ${status} results, the table has ${inTable}`,
-      );
+    const listed = new Set(ids);
+    if (listed.size !== ids.length) find('duplicated', `search: a ${status} result listed twice`);
+    for (const row of state.rows.values())
+      if (row.status === status && !listed.has(row.id))
+        find(
+          'lost',
+          `search: ${status} result ${row.id} (${row.blobContainer}/${row.blobName}) is not in the index`,
+        );
+    for (const id of listed)
+      if (state.rows.get(id)?.status !== status)
+        find('wrong', `search: lists ${id} as ${status}; its row is ${state.rows.get(id)?.status ?? 'gone'}`);
   }
 
   let syncUnavailable = 0;

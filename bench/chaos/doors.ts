@@ -300,7 +300,7 @@ export async function runDoors(options: DoorOptions, ledger: Ledger): Promise<vo
   );
   const later: Promise<void>[] = [];
   await Promise.all([
-    paced(plan.uploads, spreadMs, 8, async (content, i) => {
+    paced(plan.uploads, spreadMs, 16, async (content, i) => {
       ledger.uploads.push(await uploadOne(options, content, i));
     }),
     paced(plan.drops, spreadMs, 4, async (drop, i) => {

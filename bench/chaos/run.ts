@@ -10,8 +10,8 @@
  *
  * Phases: start the stack and write the jobs' images; the fault phase (every door and every
  * fault); drain (faults stop; at most CHAOS_DRAIN_SECONDS, default 300, for what is in flight
- * to end); check. Prints a summary, writes the whole report to bench/results/chaos-<seed>-<time>.json,
- * and exits 1 when anything was lost, duplicated, wrong or stuck, or memory passed its bound.
+ * to end); check. Prints a summary, writes the whole report to bench/results/chaos-<seed>-<time>.json
+ * (each instance's log beside it, -instance-0.log and -instance-1.log), and exits 1 when anything was lost, duplicated, wrong or stuck, or memory passed its bound.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -92,8 +92,12 @@ async function main(): Promise<void> {
   log(`chaos: seed ${SEED}, ${IMAGES} images, ${SECONDS} s of faults (${plan.faults.length} scheduled)`);
   const images = await prepareImages(SEED, POOL);
   const location = mkdtempSync(path.join(os.tmpdir(), 'chaos-azurite-'));
+  const out = path.join(PROJECT_ROOT, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  const name = `chaos-${SEED}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const stack = await startChaosStack({
     location,
+    logPrefix: path.join(out, `${name}-instance-`),
     env: {
       // A message held by a killed instance comes back after this lease (the local host's knob;
       // the real host's is 10 minutes, renewed): short, so the run sees many takeovers.
@@ -190,9 +194,7 @@ async function main(): Promise<void> {
       imagesPerSecond: Math.round((total / (faultPhaseSeconds + drainSeconds)) * 10) / 10,
       appErrorLines: stack.errorLines().slice(0, 100),
     };
-    const out = path.join(PROJECT_ROOT, 'bench/results');
-    mkdirSync(out, { recursive: true });
-    const file = path.join(out, `chaos-${SEED}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = path.join(out, `${name}.json`);
     writeFileSync(file, JSON.stringify(report, null, 2));
     log('');
     log(
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
       `  peak memory per instance: ${peakMb.map((mb) => `${mb} MB`).join(', ')} (bound ${MEMORY_BOUND_MB} MB)`,
     );
     for (const f of result.findings.slice(0, 20)) log(`  ${f.kind}: ${f.what}`);
-    log(`  report: ${path.relative(PROJECT_ROOT, file)}`);
+    log(`  report: ${path.relative(PROJECT_ROOT, file)} (the instances' logs beside it)`);
     const clean = result.findings.length === 0 && result.poison.length === 0 && memoryOk;
     exitCode = clean ? 0 : 1;
   } finally {
