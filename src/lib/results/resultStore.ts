@@ -167,10 +167,11 @@ export class ResultStore {
     blob?: BlobRef,
     options: UpdateOptions = {},
   ): Promise<string | undefined> {
+    const entity = toEntity(result, blob, options);
     try {
-      return (await this.table.createEntity(toEntity(result, blob, options))).etag;
+      return (await this.table.createEntity(entity)).etag;
     } catch (err) {
-      if (isStatus(err, 409)) return undefined;
+      if (isStatus(err, 409)) return this.landed(entity);
       throw err;
     }
   }
@@ -181,13 +182,38 @@ export class ResultStore {
     etag: string,
     options: UpdateOptions & { blob?: BlobRef } = {},
   ): Promise<string | undefined> {
+    const entity = toEntity(result, options.blob, options);
     try {
-      return (await this.table.updateEntity(toEntity(result, options.blob, options), 'Replace', { etag }))
-        .etag;
+      return (await this.table.updateEntity(entity, 'Replace', { etag })).etag;
     } catch (err) {
-      if (isStatus(err, 412) || isStatus(err, 404)) return undefined;
+      if (isStatus(err, 412)) return this.landed(entity);
+      if (isStatus(err, 404)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * After a 409 or 412: the row's ETag if it is exactly what this write put there, else undefined.
+   * A write whose answer is lost (a dropped connection, a storage node failing over) is sent
+   * again by the SDK's retry policy, which then meets the write itself: 409 for a create, 412
+   * for a conditional replace. Taken for a lost race, the work would stop as superseded with
+   * its row terminal and its JSON blob, search entry and job count never written (the chaos
+   * run, issue 28, found two uploads so). Every row this app writes carries its own times
+   * (completedAt, leaseUntil) and claimant, so another writer's row never matches it whole.
+   */
+  private async landed(entity: ResultEntity): Promise<string | undefined> {
+    let stored: TableEntityResult<Record<string, unknown>>;
+    try {
+      stored = await this.table.getEntity(entity.partitionKey, entity.rowKey);
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+    const written = Object.entries(entity).filter(([, value]) => value !== undefined);
+    const storedKeys = Object.keys(stored).filter((key) => !/^(etag|timestamp|odata\.)/.test(key));
+    const same =
+      storedKeys.length === written.length && written.every(([key, value]) => stored[key] === value);
+    return same ? stored.etag : undefined;
   }
 
   /** The rows a filter matches, one page per yield, decoded like get's: no listing is loaded whole. */

@@ -3,7 +3,9 @@
  * version and claim, the plain filter columns are there, listings page through the one
  * decoder, and deletes are idempotent.
  */
-import { TableClient } from '@azure/data-tables';
+import { RestError, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { createStorageClients } from '../../../src/lib/storage/clients';
+import { ResultStore } from '../../../src/lib/results/resultStore';
 import { asFailed, zeroTimings, type ClassificationResult } from '../../../src/lib/results/result';
 import { ClassifierError } from '../../../src/lib/errors';
 import { useServices } from '../../support/services';
@@ -66,5 +68,56 @@ describe('resultStore', () => {
     await env.services.results.delete('list-0');
     await env.services.results.delete('list-0'); // already gone: fine
     expect(await env.services.results.get('list-0')).toBeUndefined();
+  });
+  it("takes a write whose answer was lost as written when the SDK's retry meets it (409, 412)", async () => {
+    // The first create and the first conditional replace reach the table, and then their answer
+    // is lost (the connection reset): the SDK's retry policy sends each again, which meets it.
+    const lost = new Set<string>();
+    const loseFirstAnswer: NonNullable<TableServiceClientOptions['additionalPolicies']>[number] = {
+      position: 'perRetry',
+      policy: {
+        name: 'loseFirstAnswer',
+        async sendRequest(request, next) {
+          const response = await next(request);
+          if (['POST', 'PUT'].includes(request.method) && !lost.has(request.method)) {
+            lost.add(request.method);
+            throw new RestError('socket hang up', { code: 'ECONNRESET', request });
+          }
+          return response;
+        },
+      },
+    };
+    const storage = createStorageClients({ AzureWebJobsStorage: env.connectionString });
+    const store = new ResultStore({
+      ...storage,
+      table: (name) =>
+        TableClient.fromConnectionString(env.connectionString, name, {
+          allowInsecureConnection: true,
+          additionalPolicies: [loseFirstAnswer],
+          retryOptions: { retryDelayInMs: 10, maxRetries: 3 },
+        }),
+    });
+    const blob = { container: 'uploads', name: 'lost-1', etag: '"0x1"', sequencer: '0001' };
+    const etag = await store.create(result('lost-1'), blob, {
+      leaseUntil: '2030-01-01T00:00:00.000Z',
+      claimedBy: 'e1',
+    });
+    expect(etag).toBeDefined();
+    const done: ClassificationResult = {
+      ...result('lost-1'),
+      status: 'succeeded',
+      predictions: [{ label: 'tabby', classIndex: 281, score: 0.9 }],
+      completedAt: '2026-12-01T00:00:01.000Z',
+    };
+    const updated = await store.update(done, etag!, { blob });
+    expect(updated).toBeDefined();
+    expect(lost).toEqual(new Set(['POST', 'PUT']));
+    // The ETag given back is the row's: the next conditional write goes through.
+    expect(
+      await store.update({ ...done, completedAt: '2026-12-01T00:00:02.000Z' }, updated!, { blob }),
+    ).toBeDefined();
+    // Someone else's row is still a lost race.
+    expect(await store.create(result('lost-1'), blob)).toBeUndefined();
+    expect(await store.update(done, etag!, { blob })).toBeUndefined();
   });
 });
