@@ -223,6 +223,13 @@ export async function markBlobFailed(
       ? await services.results.update(failed, record.etag, { blob: work.blob })
       : await services.results.create(failed, work.blob);
     if (saved) {
+      // Deleted between the look above and this write (its handler found no row, or a row this
+      // replaced): the failure written for it goes again, as settle's own check covers only
+      // deletions that come after it.
+      if (isDropFolder(work.blob) && (await isGone(services, work.blob))) {
+        await deleted(services, work, saved);
+        return;
+      }
       await settle(services, failed, work.blob, {});
       return;
     }
