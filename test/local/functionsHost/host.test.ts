@@ -397,6 +397,26 @@ describe('local host Event Grid stand-in (BlobDeleted)', () => {
     }
   }, 40_000);
 
+  it('has saved a name in the deletion checkpoint before its BlobCreated is delivered, so a crash then loses no BlobDeleted', async () => {
+    await container().createIfNotExists();
+    const host = await start();
+    try {
+      const checkpoint = BlobServiceClient.fromConnectionString(azurite.connectionString)
+        .getContainerClient('azure-webjobs-hosts')
+        .getBlobClient('eventgrid-standin/fixture-host/onBlobDeleted.json');
+      for (let i = 0; i < 5; i++) {
+        const name = `gone/known-first-${i}.txt`;
+        await container().getBlockBlobClient(name).uploadData(Buffer.from(name));
+        await waitFor('its BlobCreated', async () => of(await calls(host), 'onBlobCreated', name)[0]);
+        // Read at once, well inside the 2 s checkpoint interval: a host killed now still knows the name.
+        const saved = JSON.parse((await checkpoint.downloadToBuffer()).toString()) as { listed?: object };
+        expect(Object.keys(saved.listed ?? {})).toContain(name);
+      }
+    } finally {
+      await host.stop();
+    }
+  }, 40_000);
+
   it('keeps an undelivered deletion across a restart and delivers it again with the same id', async () => {
     await container().createIfNotExists();
     // The fixture fails the first delivery of a deletion whose name says "refuse-first".

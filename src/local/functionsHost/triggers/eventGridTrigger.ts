@@ -245,8 +245,10 @@ class Checkpoint {
     if (this.#delivered.get(gone.name) === gone.etag) this.#delivered.delete(gone.name);
     this.#dirty = true;
   }
+  #saving?: Promise<void>;
+  /** Saves what changed; with nothing new, waits for the save in flight (which may fail: then it is dirty again). */
   async flush(): Promise<void> {
-    if (!this.#dirty) return;
+    if (!this.#dirty) return this.#saving;
     this.#dirty = false;
     const saved: SavedCheckpoint = {
       createdAt: this.createdAt,
@@ -255,10 +257,14 @@ class Checkpoint {
     if (this.#listed.size > 0) saved.listed = Object.fromEntries(this.#listed);
     if (this.#gone.size > 0) saved.gone = [...this.#gone.values()];
     const body = JSON.stringify(saved);
-    await this.blob.upload(body, Buffer.byteLength(body)).catch((err: unknown) => {
-      this.#dirty = true;
-      throw err;
-    });
+    this.#saving = this.blob.upload(body, Buffer.byteLength(body)).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#dirty = true;
+        throw err;
+      },
+    );
+    await this.#saving;
   }
 }
 
@@ -272,11 +278,20 @@ type Changes = Extract<ListerMessage, { kind: 'changes' }>;
 /** A change waiting for a delivery slot. */
 type Work = { kind: 'created'; blob: ListedBlob } | { kind: 'deleted'; gone: GoneBlob };
 
+/**
+ * Per container with a deletion subscription: settles once that subscription has saved every
+ * name listed so far. A BlobCreated waits for it before it is delivered: a name whose result
+ * exists is then always known to the deletion checkpoint, so a deletion while no host runs
+ * still gets its BlobDeleted on the next start (Event Grid sends it whoever was listening).
+ */
+type ListedSaved = Map<string, Promise<void>>;
+
 async function runSubscription(
   ctx: TriggerContext,
   bound: BoundFunction,
   sub: EventGridSubscription,
   subscribe: (onChanges: (m: Changes) => void) => void,
+  listedSaved: ListedSaved,
 ): Promise<void> {
   requireStorage(ctx, `Event Grid trigger "${sub.functionName}"`);
   const types = sub.eventTypes ?? DEFAULT_EVENT_TYPES;
@@ -299,6 +314,14 @@ async function runSubscription(
   const answerLimitMs = ctx.eventGridAnswerLimitMs ?? ANSWER_LIMIT_MS;
   /** Delivers one event until it is answered with success (then `onDelivered`), dropped, or the host stops. */
   const deliver = async (event: BlobEvent, onDelivered: () => void): Promise<void> => {
+    if (event.eventType === 'Microsoft.Storage.BlobCreated') {
+      await Promise.resolve(); // every subscription has seen the listing that found this version
+      // Until the latest save has settled: one may start while an earlier one is awaited.
+      for (let saved; (saved = listedSaved.get(sub.container)) !== undefined;) {
+        await saved;
+        if (listedSaved.get(sub.container) === saved) break;
+      }
+    }
     const firstAt = Date.now();
     for (let attempt = 1; !ctx.signal.aborted; attempt++) {
       const invocation = ctx.inflight.track(
@@ -385,6 +408,7 @@ async function runSubscription(
   subscribe((m) => {
     if (wantsDeleted) {
       for (const blob of m.changed) checkpoint.listed(blob);
+      if (m.changed.length > 0) listedSaved.set(sub.container, saveUntilDone());
       const gone = m.removed.flatMap((r) => checkpoint.removed(r.name, r.sequencer) ?? []);
       // A name known from before this start that the first complete listing lacks went while no
       // host listed (or after the last checkpoint was written): its deletion is owed.
@@ -406,6 +430,17 @@ async function runSubscription(
   }
   await Promise.all(running);
   await checkpoint.flush().catch(() => undefined);
+
+  /** Saves the checkpoint, again every 250 ms while storage refuses, until it is saved or the host stops. */
+  async function saveUntilDone(): Promise<void> {
+    while (!ctx.signal.aborted) {
+      try {
+        return await checkpoint.flush();
+      } catch {
+        await sleep(SCAN_INTERVAL_MS, ctx.signal);
+      }
+    }
+  }
 
   async function checkpointIfDue(): Promise<void> {
     if (Date.now() - lastFlush < CHECKPOINT_INTERVAL_MS) return;
@@ -462,12 +497,25 @@ export function startEventGridTriggers(
     lister.on('message', onMessage);
     lister.on('error', (err) => ctx.logger.error("The Event Grid stand-in's lister thread stopped.", err));
   }, LISTER_START_DELAY_MS);
+  // Until a deletion subscription has loaded its checkpoint and taken the changes found before,
+  // BlobCreated events of its container wait (see ListedSaved).
+  const listedSaved: ListedSaved = new Map();
+  const loaded = new Map<string, () => void>();
+  for (const s of active.filter((s) => s.eventTypes?.includes('Microsoft.Storage.BlobDeleted')))
+    listedSaved.set(s.container, new Promise((resolve) => loaded.set(s.functionName, resolve)));
   const runs = active.map((s) =>
-    runSubscription(ctx, byName.get(s.functionName)!, s, (handle) => {
-      handlers.set(s.functionName, handle);
-      for (const m of early.get(s.functionName) ?? []) handle(m);
-      early.delete(s.functionName);
-    }),
+    runSubscription(
+      ctx,
+      byName.get(s.functionName)!,
+      s,
+      (handle) => {
+        handlers.set(s.functionName, handle);
+        for (const m of early.get(s.functionName) ?? []) handle(m);
+        early.delete(s.functionName);
+        loaded.get(s.functionName)?.();
+      },
+      listedSaved,
+    ),
   );
   return [
     Promise.all(runs).then(async () => {
