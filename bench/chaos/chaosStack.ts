@@ -31,6 +31,7 @@ interface Instance {
   restarts: number;
   /** Lines the instance logged that say something went wrong, for the report. */
   errors: string[];
+  crashes: string[];
 }
 
 export interface ChaosStack {
@@ -47,6 +48,8 @@ export interface ChaosStack {
   peakMb(): number[];
   restarts(): number[];
   errorLines(): string[];
+  /** Exits of an instance that no fault caused. */
+  crashes(): string[];
   stop(): Promise<void>;
 }
 
@@ -66,7 +69,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   const proxy: StorageProxy = await startStorageProxy([ports.blobPort, ports.queuePort, ports.tablePort]);
   const [blobPort, queuePort, tablePort] = proxy.ports;
   const connectionString = azuriteConnectionString({ blobPort, queuePort, tablePort });
-  const instances: Instance[] = [0, 1].map(() => ({ peakKb: 0, restarts: 0, errors: [] }));
+  const instances: Instance[] = [0, 1].map(() => ({ peakKb: 0, restarts: 0, errors: [], crashes: [] }));
   let stopping = false;
   const logs = [0, 1].map((n) => createWriteStream(`${options.logPrefix}${n}.log`));
 
@@ -96,6 +99,14 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
           }
           instance.child = child;
           instance.url = url;
+          // An exit nobody asked for is a crash of the app itself: counted, and the instance restarted.
+          child.once('exit', (code, signal) => {
+            if (instance.child !== child || stopping) return;
+            instance.child = undefined;
+            instance.url = undefined;
+            instance.crashes.push(`exited by itself (${signal ?? code}) at ${new Date().toISOString()}`);
+            void start(index);
+          });
           return;
         } catch (err) {
           if (attempt % 5 === 0)
@@ -126,10 +137,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       if (!child) return;
       instance.child = undefined;
       instance.url = undefined;
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      });
+      await stopChild(child, 'SIGKILL');
       // Its decoder child is orphaned by the kill, as in a real crash, and exits when its pipe closes.
       await sleep(downSeconds * 1000);
       instance.restarts++;
@@ -149,31 +157,41 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     async restartAzurite(downSeconds) {
       await azurite.stop();
       await sleep(downSeconds * 1000);
-      azurite = await startAzurite({ location: options.location, ...ports });
+      // Storage must come back: a start that fails (a port not yet free) is tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          azurite = await startAzurite({ location: options.location, ...ports });
+          return;
+        } catch (err) {
+          if (attempt >= 10) throw err;
+          await sleep(1000);
+        }
+      }
     },
     storageMode: (mode) => proxy.setMode(mode),
     peakMb: () => instances.map((i) => Math.round(i.peakKb / 1024)),
     restarts: () => instances.map((i) => i.restarts),
     errorLines: () => instances.flatMap((i, n) => i.errors.map((line) => `instance ${n}: ${line}`)),
+    crashes: () => instances.flatMap((i, n) => i.crashes.map((line) => `instance ${n} ${line}`)),
     async stop() {
       stopping = true;
       clearInterval(sampler);
       for (const i of instances) await i.starting;
-      await Promise.all(
-        instances.map(
-          (i) =>
-            new Promise<void>((resolve) => {
-              if (!i.child || i.child.exitCode !== null) return resolve();
-              i.child.once('exit', () => resolve());
-              i.child.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(instances.map((i) => (i.child ? stopChild(i.child, 'SIGTERM') : Promise.resolve())));
       await proxy.close();
       await azurite.stop();
       for (const log of logs) log.end();
     },
   };
+}
+
+/** Signals the child and waits for its exit (at once when it has exited already). */
+function stopChild(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
 }
 
 /** Keeps the instance's error lines (bounded): the report shows what the faults made the app say. */

@@ -29,6 +29,7 @@ export interface Finding {
 interface Row {
   id: string;
   status: string;
+  completedAt?: string;
   jobId?: string;
   label?: string;
   errorCode?: string;
@@ -44,6 +45,17 @@ export interface StorageState {
   dropBlobs: Map<string, string>;
   /** Names in container `results`. */
   jsonBlobs: Set<string>;
+  /** Names in container `uploads`: every PUT that landed. */
+  uploadBlobs: Set<string>;
+  /** Entities of table `search`: which result each is for, in which kind of partition. */
+  search: {
+    id: string;
+    kind: string;
+    status: string;
+    label?: string;
+    errorCode?: string;
+    completedAt?: string;
+  }[];
   /** Job ids in the `jobs` table. */
   jobIds: string[];
 }
@@ -58,6 +70,7 @@ export async function readState(connectionString: string): Promise<StorageState>
   const select = [
     'PartitionKey',
     'status',
+    'completedAt',
     'jobId',
     'label',
     'errorCode',
@@ -72,12 +85,20 @@ export async function readState(connectionString: string): Promise<StorageState>
     dropBlobs.set(b.name, (b.properties.etag ?? '').replace(/"/g, ''));
   const jsonBlobs = new Set<string>();
   for await (const b of blobs.getContainerClient('results').listBlobsFlat()) jsonBlobs.add(b.name);
+  const uploadBlobs = new Set<string>();
+  for await (const b of blobs.getContainerClient('uploads').listBlobsFlat()) uploadBlobs.add(b.name);
+  const search: StorageState['search'] = [];
+  const searchSelect = ['PartitionKey', 'id', 'status', 'label', 'errorCode', 'completedAt'];
+  for await (const e of table('search').listEntities<Omit<StorageState['search'][number], 'kind'>>({
+    queryOptions: { select: searchSelect },
+  }))
+    search.push({ ...e, kind: e.partitionKey!.split(':')[0] });
   const jobIds: string[] = [];
   for await (const e of table('jobs').listEntities({
     queryOptions: { filter: "RowKey eq 'job'", select: ['PartitionKey'] },
   }))
     jobIds.push(e.partitionKey!);
-  return { rows, dropBlobs, jsonBlobs, jobIds };
+  return { rows, dropBlobs, jsonBlobs, uploadBlobs, search, jobIds };
 }
 
 /** What is still moving: rows not terminal, drop names without a terminal row of their version, jobs running. */
@@ -96,8 +117,14 @@ export async function unsettled(stack: ChaosStack, ledger: Ledger, state: Storag
     const row = byDropName.get(name)?.[0];
     if (!row || row.blobEtag !== etag || !TERMINAL.includes(row.status)) open.push(`drop ${name}`);
   }
-  for (const u of ledger.uploads) {
-    if (u.accepted && !TERMINAL.includes(state.rows.get(u.id!)?.status ?? '')) open.push(`upload ${u.id}`);
+  // Every PUT that landed, confirmed to its client or not.
+  for (const id of state.uploadBlobs)
+    if (!TERMINAL.includes(state.rows.get(id)?.status ?? '')) open.push(`upload ${id}`);
+  const queues = QueueServiceClient.fromConnectionString(stack.connectionString);
+  for (const name of ['classify', 'jobs', 'events']) {
+    const queue = queues.getQueueClient(name);
+    const waiting = (await queue.exists()) ? (await queue.getProperties()).approximateMessagesCount : 0;
+    if (waiting) open.push(`${waiting} messages on queue ${name}`);
   }
   for (const id of state.jobIds) {
     const res = await fetchFromAny(stack, `/api/jobs/${id}`);
@@ -168,12 +195,15 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     const json = JSON.parse((await results.getBlobClient(name).downloadToBuffer()).toString()) as {
       id: string;
       status: string;
+      completedAt?: string;
       predictions?: { label: string }[];
       error?: { code: string };
     };
+    // completedAt tells one attempt's (one version's) result from another's with the same answer.
     const same =
       json.id === row.id &&
       json.status === row.status &&
+      json.completedAt === row.completedAt &&
       json.predictions?.[0]?.label === row.label &&
       json.error?.code === row.errorCode;
     if (!same)
@@ -198,19 +228,28 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     if (checkRow(row, `upload ${u.id}`, images.expected(u.content)))
       await checkJson(row, `uploads/${u.id}.json`);
   }
-  // A PUT the client could not confirm may have landed: then it is an image like any other.
+  // A PUT the client could not confirm may have landed (its blob is there): then it is an image like any other.
   for (const u of ledger.uploads.filter((u) => u.unconfirmed && u.id)) {
     const row = state.rows.get(u.id!);
-    if (!row || row.status === 'awaiting_upload') continue;
+    if (!state.uploadBlobs.has(u.id!) && (!row || row.status === 'awaiting_upload')) continue;
     uploads++;
     if (checkRow(row, `upload ${u.id} (PUT unconfirmed)`, images.expected(u.content)))
       await checkJson(row, `uploads/${u.id}.json`);
   }
 
+  for (const u of ledger.uploads.filter((u) => u.refused)) {
+    const expected = images.expected(u.content);
+    if (!('code' in expected) || expected.code !== u.refused)
+      find('wrong', `upload ticket refused with ${u.refused}, expected ${describe(expected)}`);
+  }
+
+  for (const j of ledger.jobs.filter((j) => j.refused))
+    find('wrong', `job over ${j.plan.prefix}: ${j.refused}`);
+
   const byDropName = dropRows(state);
   let drops = 0;
   let deleted = 0;
-  for (const d of ledger.drops) {
+  for (const d of ledger.drops.filter((d) => d.etags.length > 0)) {
     const name = d.plan.name;
     const rows = byDropName.get(name) ?? [];
     if (rows.length > 1) find('duplicated', `drop ${name}: ${rows.length} rows`);
@@ -298,8 +337,20 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     const exportedNames = lines.map((l) => (JSON.parse(l) as { source: { name: string } }).source.name);
     if (new Set(exportedNames).size !== exportedNames.length)
       find('duplicated', `job ${id}: its export lists an image twice`);
-    if (exportedNames.length !== rows.length)
-      find('lost', `job ${id}: its export has ${exportedNames.length} results, ${rows.length} rows`);
+    const missing = [...names].filter((n) => !exportedNames.includes(n));
+    const extra = exportedNames.filter((n) => !names.has(n));
+    if (missing.length > 0)
+      find('lost', `job ${id}: its export lacks ${missing.length} of its results (${missing[0]}, ...)`);
+    if (extra.length > 0)
+      find(
+        'wrong',
+        `job ${id}: its export lists ${extra.length} images it has no row for (${extra[0]}, ...)`,
+      );
+    if (cancelled && view.total > record.plan.images.length)
+      find(
+        'duplicated',
+        `job ${id} cancelled: total ${view.total}, ${record.plan.images.length} images under ${view.prefix}`,
+      );
   }
   for (const [jobId, rows] of jobRows)
     if (!state.jobIds.includes(jobId))
@@ -321,26 +372,41 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     find('duplicated', `JSON blob results/${name} has no result`);
   }
 
-  // The search index holds the terminal results, each once.
-  for (const status of TERMINAL) {
-    const res = await fetchFromAny(stack, `/api/results?status=${status}&format=jsonl`);
-    const ids = res
-      ? (await res.text())
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => (JSON.parse(l) as { id: string }).id)
-      : [];
-    const listed = new Set(ids);
-    if (listed.size !== ids.length) find('duplicated', `search: a ${status} result listed twice`);
-    for (const row of state.rows.values())
-      if (row.status === status && !listed.has(row.id))
+  // The search index (table `search`) holds each terminal result exactly where it belongs, as it
+  // is now: by day always, by class when it succeeded, as a failure when it failed, by job when in one.
+  const entries = new Map<string, StorageState['search']>();
+  for (const e of state.search) entries.set(e.id, [...(entries.get(e.id) ?? []), e]);
+  for (const [id, list] of entries) {
+    const row = state.rows.get(id);
+    for (const e of list) {
+      const current =
+        row &&
+        e.status === row.status &&
+        e.label === row.label &&
+        e.errorCode === row.errorCode &&
+        e.completedAt === row.completedAt;
+      if (!current)
+        find(
+          'wrong',
+          `search: an entry (${e.kind}:) for ${id} says ${says(e)}; its row ${row ? says(row) : 'is gone'}`,
+        );
+    }
+  }
+  for (const row of state.rows.values()) {
+    if (!TERMINAL.includes(row.status)) continue;
+    const want = ['d', row.status === 'succeeded' ? 'c' : 'f', ...(row.jobId ? ['j'] : [])];
+    const have = (entries.get(row.id) ?? [])
+      .filter((e) => e.completedAt === row.completedAt)
+      .map((e) => e.kind);
+    for (const kind of want) {
+      const n = have.filter((k) => k === kind).length;
+      if (n === 0)
         find(
           'lost',
-          `search: ${status} result ${row.id} (${row.blobContainer}/${row.blobName}) is not in the index`,
+          `search: ${row.status} result ${row.id} (${row.blobContainer}/${row.blobName}) has no ${kind}: entry`,
         );
-    for (const id of listed)
-      if (state.rows.get(id)?.status !== status)
-        find('wrong', `search: lists ${id} as ${status}; its row is ${state.rows.get(id)?.status ?? 'gone'}`);
+      if (n > 1) find('duplicated', `search: ${row.id} has ${n} ${kind}: entries`);
+    }
   }
 
   let syncUnavailable = 0;

@@ -46,6 +46,8 @@ export interface JobRecord {
   /** Every job id the API gave for this prefix. */
   ids: string[];
   cancelled: boolean;
+  /** The API refused to create it (a finding: the request is valid). */
+  refused?: string;
 }
 
 export interface SyncRecord {
@@ -74,31 +76,44 @@ export interface DoorOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number) => sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
 
+/** An HTTP answer read whole: a kill mid-body is no answer, not an exception. */
+interface Answer {
+  status: number;
+  text: string;
+}
+
+const parse = <T>(answer: Answer): T | undefined => {
+  try {
+    return JSON.parse(answer.text) as T;
+  } catch {
+    return undefined;
+  }
+};
+
 /** A request to any instance that is up; undefined when none answered (down, reset, timed out). */
-async function callApi(
-  stack: ChaosStack,
-  path: string,
-  init: RequestInit = {},
-): Promise<Response | undefined> {
+async function callApi(stack: ChaosStack, path: string, init: RequestInit = {}): Promise<Answer | undefined> {
   const urls = stack.liveUrls();
   if (urls.length === 0) return undefined;
   const url = urls[Math.floor(Math.random() * urls.length)];
   try {
-    return await fetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(60_000) });
+    const res = await fetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(60_000) });
+    return { status: res.status, text: await res.text() };
   } catch {
     return undefined;
   }
 }
 
 /** Asks until the answer is not a 5xx or a lost connection. */
-async function callUntilAnswered(stack: ChaosStack, path: string, init: RequestInit = {}): Promise<Response> {
+async function callUntilAnswered(stack: ChaosStack, path: string, init: RequestInit = {}): Promise<Answer> {
   for (let attempt = 0; ; attempt++) {
     const res = await callApi(stack, path, init);
     if (res && res.status < 500) return res;
-    await res?.body?.cancel();
     await backoff(attempt);
   }
 }
+
+/** What went wrong in the clients themselves (reported; the run goes on). */
+export const clientErrors: string[] = [];
 
 /** Runs `work` over `items`, the i-th not before its share of `spreadMs`, at most `concurrency` at once. */
 async function paced<T>(
@@ -115,13 +130,19 @@ async function paced<T>(
         const index = next++;
         const due = start + (index * spreadMs) / items.length;
         if (due > Date.now()) await sleep(due - Date.now());
-        await work(items[index], index);
+        // A client that fails is a finding of the run, never the end of it.
+        await work(items[index], index).catch((err: unknown) => clientErrors.push(String(err)));
       }
     }),
   );
 }
 
-async function uploadOne(options: DoorOptions, content: Content, index: number): Promise<UploadRecord> {
+async function uploadOne(
+  options: DoorOptions,
+  content: Content,
+  index: number,
+  ledger: Ledger,
+): Promise<void> {
   const { stack, images } = options;
   const bytes = images.bytes(content, `upload-${index}`);
   const ticketRes = await callUntilAnswered(stack, '/api/uploads', {
@@ -133,15 +154,23 @@ async function uploadOne(options: DoorOptions, content: Content, index: number):
       size: bytes.length,
     }),
   });
-  const ticket = (await ticketRes.json()) as {
+  const ticket = parse<{
     id: string;
     uploadUrl: string;
     headers: Record<string, string>;
     error?: { code: string };
-  };
-  if (ticketRes.status !== 201)
-    return { content, accepted: false, refused: ticket.error?.code ?? String(ticketRes.status) };
-  const record: UploadRecord = { content, id: ticket.id, accepted: false };
+  }>(ticketRes);
+  if (ticketRes.status !== 201 || !ticket?.uploadUrl) {
+    ledger.uploads.push({
+      content,
+      accepted: false,
+      refused: ticket?.error?.code ?? String(ticketRes.status),
+    });
+    return;
+  }
+  // In the ledger from here on: whatever happens to this client, the checker knows of the ticket.
+  const record: UploadRecord = { content, id: ticket.id, accepted: false, unconfirmed: true };
+  ledger.uploads.push(record);
   const putAt = Date.now();
   for (let attempt = 0; attempt < 12 && !record.accepted; attempt++) {
     const put = await fetch(ticket.uploadUrl, {
@@ -150,28 +179,27 @@ async function uploadOne(options: DoorOptions, content: Content, index: number):
       body: new Uint8Array(bytes),
       signal: AbortSignal.timeout(60_000),
     }).catch(() => undefined);
-    await put?.body?.cancel();
+    await put?.body?.cancel().catch(() => undefined);
     // 409: an earlier attempt landed and only its answer was lost (the SAS allows no overwrite).
-    if (put && (put.status === 201 || put.status === 409)) record.accepted = true;
-    else if (put && put.status < 500) {
+    if (put && (put.status === 201 || put.status === 409)) {
+      record.accepted = true;
+      record.unconfirmed = undefined;
+    } else if (put && put.status < 500) {
       record.putStatus = put.status;
       break;
     } else await backoff(attempt);
   }
-  if (!record.accepted) return { ...record, unconfirmed: true };
+  if (!record.accepted) return;
   // Poll as the page does, for up to 3 minutes; the checker has the last word.
-  for (let attempt = 0; Date.now() - putAt < 180_000; attempt++) {
+  while (Date.now() - putAt < 180_000) {
     const res = await callApi(stack, `/api/results/${ticket.id}`);
-    if (res?.status === 200) {
-      const { status } = (await res.json()) as { status: string };
-      if (status === 'succeeded' || status === 'failed') {
-        record.latencyMs = Date.now() - putAt;
-        break;
-      }
-    } else await res?.body?.cancel();
+    const status = res?.status === 200 ? parse<{ status: string }>(res)?.status : undefined;
+    if (status === 'succeeded' || status === 'failed') {
+      record.latencyMs = Date.now() - putAt;
+      break;
+    }
     await sleep(500);
   }
-  return record;
 }
 
 /** Retries a storage write until it is done: storage comes back, and a tool's user tries again. */
@@ -190,9 +218,11 @@ async function dropOne(
   container: ContainerClient,
   plan: DropPlan,
   index: number,
+  ledger: Ledger,
   later: Promise<void>[],
-): Promise<DropRecord> {
+): Promise<void> {
   const record: DropRecord = { plan, etags: [], deleted: false };
+  ledger.drops.push(record);
   const blob = container.getBlockBlobClient(plan.name);
   for (const [k, write] of plan.writes.entries()) {
     if (k > 0) await sleep(Math.random() * 3000); // a rewrite: while the first may still be classifying, or after
@@ -208,7 +238,6 @@ async function dropOne(
   };
   if (plan.deleted === 'at-once') await remove();
   else if (plan.deleted === 'later') later.push(sleep(5000 + Math.random() * 15_000).then(remove));
-  return record;
 }
 
 async function runJob(options: DoorOptions, plan: JobPlan): Promise<JobRecord> {
@@ -222,14 +251,15 @@ async function runJob(options: DoorOptions, plan: JobPlan): Promise<JobRecord> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ container: JOBS_CONTAINER, prefix: plan.prefix }),
   });
-  const body = (await res.json()) as { id?: string; error?: { message: string } };
-  if (res.status !== 202 || !body.id)
-    throw new Error(`POST /api/jobs answered ${res.status}: ${JSON.stringify(body)}`);
+  const body = parse<{ id?: string }>(res);
+  if (res.status !== 202 || !body?.id) {
+    record.refused = `POST /api/jobs answered ${res.status}: ${res.text.slice(0, 200)}`;
+    return record;
+  }
   record.ids.push(body.id);
   if (plan.cancelAfterSeconds !== undefined) {
     await sleep(plan.cancelAfterSeconds * 1000);
     const cancel = await callUntilAnswered(stack, `/api/jobs/${body.id}`, { method: 'DELETE' });
-    await cancel.body?.cancel();
     record.cancelled = cancel.status < 300;
   }
   return record;
@@ -253,22 +283,13 @@ async function syncOne(options: DoorOptions, content: Content, index: number): P
     body: new Uint8Array(bytes),
   });
   // No answer, or a 5xx while an instance or storage is down: unavailable, never a wrong answer.
-  if (!res || res.status >= 500) {
-    await res?.body?.cancel();
+  if (!res || res.status >= 500)
     return { content, outcome: 'unavailable', detail: res ? String(res.status) : 'no answer' };
-  }
-  const text = await res.text();
-  let body = {};
-  try {
-    body = JSON.parse(text) as object;
-  } catch {
-    // judged wrong below, with the text as detail
-  }
-  const outcome = judgeSync(options.images.expected(content), res.status, body);
+  const outcome = judgeSync(options.images.expected(content), res.status, parse(res) ?? {});
   return {
     content,
     outcome,
-    detail: outcome === 'wrong' ? `${res.status} ${text.slice(0, 200)}` : undefined,
+    detail: outcome === 'wrong' ? `${res.status} ${res.text.slice(0, 200)}` : undefined,
   };
 }
 
@@ -300,16 +321,16 @@ export async function runDoors(options: DoorOptions, ledger: Ledger): Promise<vo
   );
   const later: Promise<void>[] = [];
   await Promise.all([
-    paced(plan.uploads, spreadMs, 16, async (content, i) => {
-      ledger.uploads.push(await uploadOne(options, content, i));
-    }),
-    paced(plan.drops, spreadMs, 4, async (drop, i) => {
-      ledger.drops.push(await dropOne(options, images, drop, i, later));
-    }),
+    paced(plan.uploads, spreadMs, 32, (content, i) => uploadOne(options, content, i, ledger)),
+    paced(plan.drops, spreadMs, 4, (drop, i) => dropOne(options, images, drop, i, ledger, later)),
     paced(plan.syncs, spreadMs, 2, async (content, i) => {
       ledger.syncs.push(await syncOne(options, content, i));
     }),
-    ...plan.jobs.map(async (job) => ledger.jobs.push(await runJob(options, job))),
+    ...plan.jobs.map((job) =>
+      runJob(options, job)
+        .then((record) => ledger.jobs.push(record))
+        .catch((err: unknown) => clientErrors.push(String(err))),
+    ),
   ]);
   await Promise.all(later);
 }

@@ -17,9 +17,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/lib/paths';
+import { processTree } from '../procTree';
 import { startChaosStack, type ChaosStack } from './chaosStack';
 import { check, readState, unsettled, type FindingKind } from './check';
-import { runDoors, writeJobSources, type Ledger } from './doors';
+import { clientErrors, runDoors, writeJobSources, type Ledger } from './doors';
 import { prepareImages } from './images';
 import { FAULT_KINDS, makePlan, type Fault, type FaultKind } from './plan';
 
@@ -88,6 +89,20 @@ async function runFaults(stack: ChaosStack, faults: Fault[], startedAt: number, 
 
 async function main(): Promise<void> {
   const runStarted = Date.now();
+  // Self-stopping whatever happens: a run that outlives every phase's bound by ten minutes has hung.
+  const limitMs = (SECONDS * 3 + DRAIN_SECONDS + 600) * 1000;
+  setTimeout(() => {
+    process.stderr.write(`chaos: still running after ${limitMs / 1000} s; stopping (a hang is a failure).\n`);
+    // Nothing it started is left behind: Azurite, the instances and their decoders.
+    for (const pid of processTree(process.pid).slice(1).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    process.exit(2);
+  }, limitMs).unref();
   const plan = makePlan({ seed: SEED, images: IMAGES, seconds: SECONDS, photos: POOL });
   log(`chaos: seed ${SEED}, ${IMAGES} images, ${SECONDS} s of faults (${plan.faults.length} scheduled)`);
   const images = await prepareImages(SEED, POOL);
@@ -150,6 +165,10 @@ async function main(): Promise<void> {
       `chaos: drained in ${Math.round(drainSeconds)} s${open.length ? ` with ${open.length} still open` : ''}; checking`,
     );
     const result = await check(stack, ledger, images);
+    // The app exiting by itself, or a client failing, is a finding too.
+    for (const crash of stack.crashes()) result.findings.push({ kind: 'wrong', what: crash });
+    for (const err of clientErrors.slice(0, 20))
+      result.findings.push({ kind: 'wrong', what: `client: ${err}` });
     const count = (kind: FindingKind) => result.findings.filter((f) => f.kind === kind).length;
     const sent = {
       upload: ledger.uploads.filter((u) => u.accepted).length,
