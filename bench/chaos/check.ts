@@ -189,6 +189,8 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
   const seenJson = new Set<string>();
 
   /** The row's JSON blob must exist and say what the row says. */
+  /** JSON blobs to read and hold to their rows: read 16 at a time once listed (thousands of them). */
+  const jsonChecks: [Row, string][] = [];
   const checkJson = async (row: Row, name: string) => {
     seenJson.add(name);
     if (!state.jsonBlobs.has(name)) return find('lost', `${row.id}: no JSON blob results/${name}`);
@@ -226,7 +228,7 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     uploads++;
     const row = state.rows.get(u.id!);
     if (checkRow(row, `upload ${u.id}`, images.expected(u.content)))
-      await checkJson(row, `uploads/${u.id}.json`);
+      jsonChecks.push([row, `uploads/${u.id}.json`]);
   }
   // A PUT the client could not confirm may have landed (its blob is there): then it is an image like any other.
   for (const u of ledger.uploads.filter((u) => u.unconfirmed && u.id)) {
@@ -234,7 +236,7 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     if (!state.uploadBlobs.has(u.id!) && (!row || row.status === 'awaiting_upload')) continue;
     uploads++;
     if (checkRow(row, `upload ${u.id} (PUT unconfirmed)`, images.expected(u.content)))
-      await checkJson(row, `uploads/${u.id}.json`);
+      jsonChecks.push([row, `uploads/${u.id}.json`]);
   }
 
   for (const u of ledger.uploads.filter((u) => u.refused)) {
@@ -275,8 +277,11 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
         `drop ${name}: result of ${version >= 0 ? `write ${version + 1}` : 'an unknown version'}, not of the last (write ${last + 1})`,
       );
     }
-    await checkJson(row, `images/${name}.json`);
+    jsonChecks.push([row, `images/${name}.json`]);
   }
+
+  for (let next = 0; next < jsonChecks.length;)
+    await Promise.all(jsonChecks.slice(next, (next += 16)).map(([row, name]) => checkJson(row, name)));
 
   // Jobs: every one storage knows of, whoever asked for it.
   let jobImages = 0;

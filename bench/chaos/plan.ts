@@ -89,8 +89,8 @@ const DELETE_SHARE = 0.05;
 /**
  * The issue's rates for a full run: an instance killed every 10–40 s, Azurite restarted every
  * 1–3 minutes, storage refusing or dropping connections for 1–5 s every 15–45 s, a decoder
- * child killed every 20–60 s. A run shorter than 7.5 minutes kills every 10–30 s and restarts
- * Azurite every 40 s or more, so a 150 s run still sees five kills and two restarts.
+ * child killed every 20–60 s. A run shorter than 7.5 minutes kills more often (every 10–20 s at
+ * 100 s) and restarts Azurite every 40–50 s, so a 100 s run still sees five kills and two restarts.
  */
 export function planFaults(random: () => number, seconds: number): Fault[] {
   const between = (lo: number, hi: number) => lo + random() * (hi - lo);
@@ -100,7 +100,7 @@ export function planFaults(random: () => number, seconds: number): Fault[] {
   };
   const instance = (): 0 | 1 => (random() < 0.5 ? 0 : 1);
   const scale = Math.min(1, seconds / 450);
-  every('kill', 10, Math.max(30, 40 * scale), between(5, 15), () => ({
+  every('kill', 10, Math.max(20, 40 * scale), between(5, 15), () => ({
     instance: instance(),
     seconds: round(between(1, 5)),
   }));
