@@ -143,6 +143,32 @@ describe('a drop-folder blob deleted while the worker has it', () => {
     expect(await traces(name)).toEqual(NOTHING);
   });
 
+  it("gets no failure from the last attempt's watchdog when the blob goes while it writes one", async () => {
+    // The watchdog looks (the blob is there), then writes the failure: a create that takes 1.5 s,
+    // in which the blob is deleted and its BlobDeleted finds no row yet.
+    const slowWriter = createServices({
+      storage: createStorageClients({
+        AzureWebJobsStorage: env.connectionString,
+        STORAGE_FAULTS: 'stall=1500:1:table:POST',
+      }),
+    });
+    try {
+      const name = `gone-while-failing-${Date.now()}.png`;
+      const w = await write(name, await uniquePng());
+      const failing = markBlobFailed(slowWriter, w, new Error('the last attempt did not finish'), {
+        attempts: 5,
+        claimant: 'message-1',
+      });
+      await new Promise((r) => setTimeout(r, 500)); // the look is done, the create is out
+      await removeBlob(name);
+      expect((await forgetBlob(env.services, deletion(name))).outcome).toBe('absent');
+      await failing;
+      expect(await traces(name)).toEqual(NOTHING);
+    } finally {
+      await slowWriter.models.close();
+    }
+  }, 60_000);
+
   it('leaves nothing when the deletion is handled between the terminal row and the JSON blob, search entries and memory', async () => {
     // This worker's blob writes (the JSON, a PUT) each take 1.5 s: its row is terminal that long
     // before the JSON blob and the search entries exist.
