@@ -62,7 +62,11 @@ export interface StorageState {
 
 const TERMINAL = ['succeeded', 'failed'];
 
-export async function readState(connectionString: string): Promise<StorageState> {
+/** Storage as it is; the search table only when asked (the drain reads the rest every 3 s). */
+export async function readState(
+  connectionString: string,
+  options: { search?: boolean } = {},
+): Promise<StorageState> {
   const table = (name: string) =>
     TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true });
   const blobs = BlobServiceClient.fromConnectionString(connectionString);
@@ -89,10 +93,11 @@ export async function readState(connectionString: string): Promise<StorageState>
   for await (const b of blobs.getContainerClient('uploads').listBlobsFlat()) uploadBlobs.add(b.name);
   const search: StorageState['search'] = [];
   const searchSelect = ['PartitionKey', 'id', 'status', 'label', 'errorCode', 'completedAt'];
-  for await (const e of table('search').listEntities<Omit<StorageState['search'][number], 'kind'>>({
-    queryOptions: { select: searchSelect },
-  }))
-    search.push({ ...e, kind: e.partitionKey!.split(':')[0] });
+  if (options.search)
+    for await (const e of table('search').listEntities<Omit<StorageState['search'][number], 'kind'>>({
+      queryOptions: { select: searchSelect },
+    }))
+      search.push({ ...e, kind: e.partitionKey!.split(':')[0] });
   const jobIds: string[] = [];
   for await (const e of table('jobs').listEntities({
     queryOptions: { filter: "RowKey eq 'job'", select: ['PartitionKey'] },
@@ -182,7 +187,7 @@ export interface CheckResult {
 
 export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet): Promise<CheckResult> {
   const { connectionString } = stack;
-  const state = await readState(connectionString);
+  const state = await readState(connectionString, { search: true });
   const findings: Finding[] = [];
   const find = (kind: FindingKind, what: string) => findings.push({ kind, what });
   const results = BlobServiceClient.fromConnectionString(connectionString).getContainerClient('results');

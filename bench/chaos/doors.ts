@@ -322,7 +322,7 @@ export async function runDoors(options: DoorOptions, ledger: Ledger): Promise<vo
   const later: Promise<void>[] = [];
   await Promise.all([
     paced(plan.uploads, spreadMs, 32, (content, i) => uploadOne(options, content, i, ledger)),
-    paced(plan.drops, spreadMs, 4, (drop, i) => dropOne(options, images, drop, i, ledger, later)),
+    paced(plan.drops, spreadMs, 8, (drop, i) => dropOne(options, images, drop, i, ledger, later)),
     paced(plan.syncs, spreadMs, 2, async (content, i) => {
       ledger.syncs.push(await syncOne(options, content, i));
     }),
