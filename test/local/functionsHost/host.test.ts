@@ -417,6 +417,34 @@ describe('local host Event Grid stand-in (BlobDeleted)', () => {
     }
   }, 40_000);
 
+  it('sends again, after a restart, a BlobCreated not yet answered, though its blob was deleted meanwhile (Event Grid keeps it)', async () => {
+    await container().createIfNotExists();
+    const blob = container().getBlockBlobClient('gone/created-owed.txt');
+    let host = await start();
+    try {
+      await blob.uploadData(Buffer.from('fail')); // 4 bytes: the fixture's BlobCreated handler fails
+      const first = await waitFor(
+        'its first BlobCreated',
+        async () => of(await calls(host), 'onBlobCreated', 'gone/created-owed.txt')[0],
+      );
+      // Stopped while Event Grid's retry (10 s) is pending, then the blob goes.
+      await host.stop();
+      await blob.delete();
+      host = await start();
+      const again = await waitFor('the BlobCreated again', async () => {
+        const found = of(await calls(host), 'onBlobCreated', 'gone/created-owed.txt');
+        return found.length >= 2 ? found[1] : undefined;
+      });
+      expect(again.event!.id).toBe(first.event!.id);
+      expect(again.event!.data.sequencer).toBe(first.event!.data.sequencer);
+      // ...and its BlobDeleted, after it in sequence.
+      const [deleted] = await deliveries(host, 'gone/created-owed.txt', 1);
+      expect(deleted.event!.data.sequencer > first.event!.data.sequencer).toBe(true);
+    } finally {
+      await host.stop();
+    }
+  }, 40_000);
+
   it('keeps an undelivered deletion across a restart and delivers it again with the same id', async () => {
     await container().createIfNotExists();
     // The fixture fails the first delivery of a deletion whose name says "refuse-first".

@@ -160,6 +160,8 @@ interface SavedCheckpoint {
   listed?: Record<string, [string, string?]>;
   /** Deletion subscriptions: BlobDeleted events owed (found, not delivered yet). */
   gone?: GoneBlob[];
+  /** Creation subscriptions: BlobCreated events owed (found, not delivered yet). */
+  created?: ListedBlob[];
 }
 
 const goneKey = (g: Pick<GoneBlob, 'name' | 'etag'>): string => `${g.name}@${g.etag}`;
@@ -171,6 +173,8 @@ class Checkpoint {
   #listed = new Map<string, [string, string?]>();
   /** Deletion subscriptions: BlobDeleted events owed, by name@ETag. */
   #gone = new Map<string, GoneBlob>();
+  /** BlobCreated events owed, by name@ETag: Event Grid retries an event, whatever became of its blob. */
+  #created = new Map<string, ListedBlob>();
   #dirty = false;
   /** When the subscription was created (ms): blobs last written before it get no BlobCreated. */
   createdAt = 0;
@@ -187,6 +191,7 @@ class Checkpoint {
       this.#delivered = new Map(Object.entries(full?.delivered ?? (saved as Record<string, string>)));
       this.#listed = new Map(Object.entries(full?.listed ?? {}));
       this.#gone = new Map((full?.gone ?? []).map((g) => [goneKey(g), g]));
+      this.#created = new Map((full?.created ?? []).map((b) => [goneKey(b), b]));
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
       // Written at once: a crash before the first flush must not move the subscription's birth.
@@ -201,8 +206,18 @@ class Checkpoint {
     if (blob.lastModified < Math.floor(this.createdAt / 1000) * 1000) return false;
     return this.#delivered.get(blob.name) !== blob.etag;
   }
+  /** A BlobCreated is owed from now on, until it is delivered (mark()), across restarts. */
+  owe(blob: ListedBlob): void {
+    this.#created.set(goneKey(blob), blob);
+    this.#dirty = true;
+  }
+  /** The BlobCreated events owed since before this start. */
+  owedCreated(): ListedBlob[] {
+    return [...this.#created.values()];
+  }
   mark(name: string, etag: string): void {
     this.#delivered.set(name, etag);
+    this.#created.delete(goneKey({ name, etag }));
     this.#dirty = true;
   }
   /** Forgets a blob that no longer exists, so the checkpoint stays the size of the container (BlobCreated only). */
@@ -256,6 +271,7 @@ class Checkpoint {
     };
     if (this.#listed.size > 0) saved.listed = Object.fromEntries(this.#listed);
     if (this.#gone.size > 0) saved.gone = [...this.#gone.values()];
+    if (this.#created.size > 0) saved.created = [...this.#created.values()];
     const body = JSON.stringify(saved);
     this.#saving = this.blob.upload(body, Buffer.byteLength(body)).then(
       () => undefined,
@@ -279,10 +295,11 @@ type Changes = Extract<ListerMessage, { kind: 'changes' }>;
 type Work = { kind: 'created'; blob: ListedBlob } | { kind: 'deleted'; gone: GoneBlob };
 
 /**
- * Per container with a deletion subscription: settles once that subscription has saved every
- * name listed so far. A BlobCreated waits for it before it is delivered: a name whose result
- * exists is then always known to the deletion checkpoint, so a deletion while no host runs
- * still gets its BlobDeleted on the next start (Event Grid sends it whoever was listening).
+ * Per container: settles once its subscriptions have saved what the listings found so far (the
+ * deletion subscriptions every name, the creation ones every BlobCreated owed). A BlobCreated
+ * waits for it before it is delivered, so after a crash neither is forgotten: a BlobCreated
+ * once found is sent again even if its blob is gone since, and a name whose result exists gets
+ * its BlobDeleted (Event Grid keeps both, whoever was listening).
  */
 type ListedSaved = Map<string, Promise<void>>;
 
@@ -397,18 +414,29 @@ async function runSubscription(
 
   // The lister thread finds changes; this loop delivers them, at most MAX_CONCURRENT at a time.
   const backlog: Work[] = [];
+  const queued = new Set<string>(); // keyOf the backlog's work
   const enqueue = (work: Work): void => {
-    if (!pending.has(keyOf(work))) backlog.push(work);
+    const key = keyOf(work);
+    if (pending.has(key) || queued.has(key)) return;
+    queued.add(key);
+    backlog.push(work);
   };
   const pump = (): void => {
-    while (running.size < MAX_CONCURRENT && backlog.length > 0) start(backlog.shift()!);
+    while (running.size < MAX_CONCURRENT && backlog.length > 0) {
+      const work = backlog.shift()!;
+      queued.delete(keyOf(work));
+      start(work);
+    }
   };
   // Deletions found before a crash or stop and not delivered yet come first.
   if (wantsDeleted) for (const gone of checkpoint.owed()) enqueue({ kind: 'deleted', gone });
+  // So do BlobCreated events found and not delivered, even for a blob deleted since: Event Grid
+  // retries an event it has sent until it is answered, whatever became of the blob.
+  if (wantsCreated) for (const blob of checkpoint.owedCreated()) enqueue({ kind: 'created', blob });
   subscribe((m) => {
     if (wantsDeleted) {
       for (const blob of m.changed) checkpoint.listed(blob);
-      if (m.changed.length > 0) listedSaved.set(sub.container, saveUntilDone());
+      if (m.changed.length > 0) saving(saveUntilDone());
       const gone = m.removed.flatMap((r) => checkpoint.removed(r.name, r.sequencer) ?? []);
       // A name known from before this start that the first complete listing lacks went while no
       // host listed (or after the last checkpoint was written): its deletion is owed.
@@ -417,8 +445,12 @@ async function runSubscription(
     } else {
       for (const r of m.removed) checkpoint.forget(r.name);
     }
-    if (wantsCreated)
-      for (const blob of m.changed) if (checkpoint.wants(blob)) enqueue({ kind: 'created', blob });
+    if (wantsCreated) {
+      const found = m.changed.filter((blob) => checkpoint.wants(blob));
+      for (const blob of found) checkpoint.owe(blob);
+      if (found.length > 0) saving(saveUntilDone());
+      for (const blob of found) enqueue({ kind: 'created', blob });
+    }
     pump();
   });
   pump();
@@ -430,6 +462,12 @@ async function runSubscription(
   }
   await Promise.all(running);
   await checkpoint.flush().catch(() => undefined);
+
+  /** A save every BlobCreated of the container now waits for, with those already pending. */
+  function saving(save: Promise<void>): void {
+    const before = listedSaved.get(sub.container);
+    listedSaved.set(sub.container, before ? Promise.all([before, save]).then(() => undefined) : save);
+  }
 
   /** Saves the checkpoint, again every 250 ms while storage refuses, until it is saved or the host stops. */
   async function saveUntilDone(): Promise<void> {
