@@ -230,10 +230,17 @@ it(`prints every one of ${KEPT} kept results, which the screen paints only near 
   await page.waitForFunction(
     () => document.querySelector('.card')?.getAttribute('data-state') === 'succeeded',
   );
-  // Written as the reloaded page starts (the page itself saves its list as it goes away).
-  const item = await page.evaluate(
-    () => (JSON.parse(sessionStorage.getItem('image-classifier.uploads.v1') ?? '[]') as unknown[])[0],
-  );
+  // Written as the reloaded page starts (the page itself saves its list as it goes away). The
+  // page saves at most once a second: wait for the save that has the result, or the 500 kept
+  // copies would each poll for it after the reload.
+  const item = await (
+    await page.waitForFunction(() => {
+      const [kept] = JSON.parse(sessionStorage.getItem('image-classifier.uploads.v1') ?? '[]') as {
+        phase?: string;
+      }[];
+      return kept?.phase === 'done' ? kept : undefined;
+    })
+  ).jsonValue();
   await page.addInitScript(
     ({ kept, count }) => {
       const items = Array.from({ length: count }, (_, i) => ({
