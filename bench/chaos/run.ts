@@ -47,8 +47,8 @@ const elapsed = (since: number) => `${Math.round((Date.now() - since) / 1000)} s
 /** Applies the schedule until the phase ends; one fault of each kind at a time (a kill waits for the restart). */
 async function runFaults(stack: ChaosStack, faults: Fault[], startedAt: number, stop: { done: boolean }) {
   const injected = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  // One storage window at a time (a 503 and a reset window do not overlap).
   const busy = new Set<string>();
-  let windows = 0;
   const running: Promise<void>[] = [];
   for (const fault of faults) {
     const due = startedAt + fault.at * 1000;
@@ -66,10 +66,9 @@ async function runFaults(stack: ChaosStack, faults: Fault[], startedAt: number, 
           return stack.restartAzurite(fault.seconds!);
         case 'storage-503':
         case 'storage-drop':
-          windows++;
           stack.storageMode(fault.kind === 'storage-503' ? '503' : 'drop');
           await sleep(fault.seconds! * 1000);
-          if (--windows === 0) stack.storageMode('pass');
+          stack.storageMode('pass');
           return;
         case 'decoder-kill':
           if (!stack.killDecoder(fault.instance!)) injected[fault.kind]--;
