@@ -7,24 +7,20 @@
  * this converter is run on it).
  */
 import type { BlobDeleted } from '../../lib/intake/forgetBlob';
-
-const SUBJECT = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
+import { blobEventIn } from './blobCreatedEvent';
 
 /** Undefined for any other event (another type, a container this function does not watch, no sequencer). */
 export function toBlobDeleted(event: unknown, container: string): BlobDeleted | undefined {
-  if (!event || typeof event !== 'object') return undefined;
-  const e = event as Record<string, unknown>;
-  const data = (e.data ?? {}) as Record<string, unknown>;
-  if (e.eventType !== 'Microsoft.Storage.BlobDeleted' || typeof e.subject !== 'string') return undefined;
-  const match = SUBJECT.exec(e.subject);
-  if (!match || match[1] !== container) return undefined;
+  const found = blobEventIn(event, 'Microsoft.Storage.BlobDeleted', container);
+  if (!found) return undefined;
+  const { e, data, name } = found;
   // Without it a deletion cannot be told from an older one than the stored version: act on none.
   if (typeof data.sequencer !== 'string' || data.sequencer === '') return undefined;
   return {
     container,
-    name: match[2],
+    name,
     sequencer: data.sequencer,
-    eventId: typeof e.id === 'string' ? e.id : `${container}/${match[2]}#${data.sequencer}`,
+    eventId: typeof e.id === 'string' ? e.id : `${container}/${name}#${data.sequencer}`,
     eventTime: typeof e.eventTime === 'string' ? e.eventTime : new Date().toISOString(),
   };
 }
