@@ -1,6 +1,11 @@
 /**
- * `POST /api/jobs`: records the job, then queues its first listing page. The listing itself
- * is queued work (see listPage.ts), so this answers at once whatever the container holds.
+ * `POST /api/jobs`: queues the job's first step, then records the job. The listing itself is
+ * queued work (see listPage.ts), so this answers at once whatever the container holds.
+ *
+ * The step goes first because the two writes cannot be one: a row without its step is a job
+ * that shows `running` for ever (a crash, or a lost answer, between the writes), whereas a step
+ * without its row is retried until the row appears and then dropped (runJobStep), so a job
+ * either runs or was never there.
  */
 import { ClassifierError } from '../errors';
 import type { Services } from '../services';
@@ -43,24 +48,10 @@ export async function createJob(
     job.status = nextStatus(job);
     if (job.status !== 'running') job.completedAt = job.startedAt;
   }
+  if (job.kind === 'listing')
+    await enqueueJobMessage(services.storage, { kind: 'list', jobId: job.id, page: 1 });
+  else if (job.status !== 'running')
+    await enqueueJobMessage(services.storage, { kind: 'export', jobId: job.id });
   await services.jobs.create(job);
-  try {
-    if (job.kind === 'listing')
-      await enqueueJobMessage(services.storage, { kind: 'list', jobId: job.id, page: 1 });
-    else if (job.status !== 'running')
-      await enqueueJobMessage(services.storage, { kind: 'export', jobId: job.id });
-  } catch (err) {
-    await giveUp(services, job.id, 'Its first step could not be queued.');
-    throw err;
-  }
   return job;
-}
-
-/** Marks a job that cannot run as `failed`, so nobody waits for it forever. */
-export async function giveUp(services: Pick<Services, 'jobs'>, id: string, reason: string): Promise<void> {
-  const record = await services.jobs.get(id).catch(() => undefined);
-  if (!record || record.job.status !== 'running') return;
-  await services.jobs
-    .update({ ...record.job, status: 'failed', reason, completedAt: new Date().toISOString() }, record.etag)
-    .catch(() => undefined);
 }

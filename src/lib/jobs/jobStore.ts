@@ -72,8 +72,26 @@ export class JobStore {
     }
   }
 
+  /**
+   * Inserts a new job's row. Job ids are random UUIDs, so a 409 is this very write met by the
+   * SDK's retry after its first answer was lost: done, not a conflict.
+   */
   async create(job: Job): Promise<void> {
-    await this.table.createEntity(toEntity(job));
+    try {
+      await this.table.createEntity(toEntity(job));
+    } catch (err) {
+      if (!isStatus(err, 409)) throw err;
+    }
+  }
+
+  /** Marks a running job that cannot go on as `failed`, with the reason, so nobody waits for it forever. */
+  async giveUp(id: string, reason: string): Promise<void> {
+    const record = await this.get(id).catch(() => undefined);
+    if (!record || record.job.status !== 'running') return;
+    await this.update(
+      { ...record.job, status: 'failed', reason, completedAt: new Date().toISOString() },
+      record.etag,
+    ).catch(() => undefined);
   }
 
   /** Replaces the job row if it is still at `etag`; the new ETag, or undefined after a lost race (412). */

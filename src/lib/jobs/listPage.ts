@@ -9,7 +9,6 @@ import { enqueueClassify, JOB_IMAGES_PER_MESSAGE, type JobImage } from '../queue
 import type { Services } from '../services';
 import { JOB_TERMINAL, jobImageResultId, nextStatus, type Job } from './job';
 import { enqueueJobMessage, type ListPageMessage } from './jobMessage';
-import { giveUp } from './createJob';
 import { isStatus } from '../storage/restErrors';
 
 export type ListPageOutcome = 'listed' | 'stopped' | 'unknown_job';
@@ -34,8 +33,7 @@ export async function listPage(
     async (err: unknown) => {
       if (!isStatus(err, 404)) throw err;
       // The container went away mid-listing: no attempt can list it again.
-      await giveUp(
-        services,
+      await services.jobs.giveUp(
         first.job.id,
         `Its container "${first.job.container}" was deleted while the job was being listed.`,
       );

@@ -3,8 +3,11 @@
  * retention sweep (which queues the next one). A listing page
  * that fails on its last attempt fails its job with the reason: the message goes to
  * `jobs-poison`, and a job left `running` would keep its owner waiting forever.
+ *
+ * A job's first step is queued before its row is written (createJob), so a step can find no
+ * row: it is retried until the row appears, and on its last attempt it is dropped, as the step
+ * of a job whose creation failed (its POST was answered with an error).
  */
-import { giveUp } from './createJob';
 import { retentionStep } from '../retention/cleanupExpired';
 import { exportJob } from './jobExport';
 import { enqueueJobMessage, type JobMessage } from './jobMessage';
@@ -22,7 +25,7 @@ export async function runJobStep(
   options: JobStepOptions = {},
 ): Promise<string> {
   if (message.kind === 'export') {
-    if (!(await exportJob(services, message.jobId))) return 'unknown_job';
+    if (!(await exportJob(services, message.jobId))) return unknownJob(message, options);
     // After the exports, so the event names them; before this message is done, so a crash
     // here redelivers the message and the event is sent again (same id), never lost.
     await services.events.jobCompleted(message.jobId);
@@ -35,14 +38,19 @@ export async function runJobStep(
   }
   try {
     const { outcome, blobs } = await listPage(services, message);
+    if (outcome === 'unknown_job') return unknownJob(message, options);
     return `${outcome} page ${message.page} (${blobs} blobs)`;
   } catch (err) {
     if (options.lastAttempt)
-      await giveUp(
-        services,
+      await services.jobs.giveUp(
         message.jobId,
         `Listing page ${message.page} failed on every attempt: ${(err as Error).message}`,
       );
     throw err;
   }
+}
+
+function unknownJob(message: { jobId: string }, options: JobStepOptions): string {
+  if (options.lastAttempt) return 'unknown_job, dropped';
+  throw new Error(`Job ${message.jobId} has no row yet (its POST may still be writing it); trying again.`);
 }

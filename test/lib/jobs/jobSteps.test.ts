@@ -1,8 +1,14 @@
 /**
- * Jobs without the app's worker in the loop: steps that cannot succeed end their job with the
- * reason; counts follow a replay (a failed image that succeeds is recounted, a success whose
- * count was lost is counted, a cancelled job takes nothing back).
+ * Jobs without the app's worker in the loop: a job either runs or was never there, whatever
+ * fails between its two writes; steps that cannot succeed end their job with the reason; counts
+ * follow a replay (a failed image that succeeds is recounted, a success whose count was lost is
+ * counted, a cancelled job takes nothing back).
  */
+import { RestError, TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { createJob } from '../../../src/lib/jobs/createJob';
+import { decodeQueueMessage } from '../../../src/lib/queue/encoding';
+import { createServices } from '../../../src/lib/services';
+import { createStorageClients } from '../../../src/lib/storage/clients';
 import { replayPoison } from '../../../src/lib/admin/replayPoison';
 import { jobImageResultId, newJob, type Job } from '../../../src/lib/jobs/job';
 import { encodeQueueMessage } from '../../../src/lib/queue/encoding';
@@ -18,6 +24,96 @@ async function runningJob(container: string, extra: Partial<Job> = {}): Promise<
   await env.services.jobs.create(job);
   return job;
 }
+
+/** The job ids of the `jobs` table's rows, and of the `jobs` queue's messages. */
+async function jobsWritten(): Promise<{ rows: Set<string>; steps: Set<string> }> {
+  const rows = new Set<string>();
+  for await (const e of env.services.storage.table(storageNames.jobsTable).listEntities())
+    rows.add(e.partitionKey as string);
+  const { peekedMessageItems } = await env.services.storage.queues
+    .getQueueClient(storageNames.jobsQueue)
+    .peekMessages({ numberOfMessages: 32 });
+  const steps = new Set(
+    peekedMessageItems.map((m) => (decodeQueueMessage(m.messageText) as { jobId: string }).jobId),
+  );
+  return { rows, steps };
+}
+
+describe('creating a job', () => {
+  const request = {
+    kind: 'listing' as const,
+    container: 'images',
+    prefix: 'none/',
+    dryRun: false,
+    pageSize: 100,
+    maxFailures: 0,
+  };
+
+  it('leaves no job behind when its first step cannot be queued, even if marking it failed would fail too', async () => {
+    // A crash between the two writes looks the same: nothing after the first write happens.
+    const faulty = createServices({
+      storage: createStorageClients({
+        AzureWebJobsStorage: env.connectionString,
+        STORAGE_FAULTS: 'fail:1:queue:POST,fail:1:table:PUT',
+      }),
+    });
+    const before = await jobsWritten();
+    await expect(createJob(faulty, request)).rejects.toThrow();
+    expect(await jobsWritten()).toEqual(before);
+  });
+
+  it("counts a row whose answer was lost as written, and the job runs (the SDK's retry meets it: 409)", async () => {
+    let lost = false;
+    const loseFirstInsert: NonNullable<TableServiceClientOptions['additionalPolicies']>[number] = {
+      position: 'perRetry',
+      policy: {
+        name: 'loseFirstInsert',
+        async sendRequest(req, next) {
+          const response = await next(req);
+          if (req.method === 'POST' && !lost) {
+            lost = true;
+            throw new RestError('socket hang up', { code: 'ECONNRESET', request: req });
+          }
+          return response;
+        },
+      },
+    };
+    const storage = createStorageClients({ AzureWebJobsStorage: env.connectionString });
+    const services = createServices({
+      storage: {
+        ...storage,
+        table: (name) =>
+          TableClient.fromConnectionString(env.connectionString, name, {
+            allowInsecureConnection: true,
+            additionalPolicies: [loseFirstInsert],
+            retryOptions: { retryDelayInMs: 10, maxRetries: 3 },
+          }),
+      },
+    });
+    const job = await createJob(services, request);
+    expect(lost).toBe(true);
+    const { rows, steps } = await jobsWritten();
+    expect(rows.has(job.id) && steps.has(job.id)).toBe(true);
+    expect(await runJobStep(env.services, { kind: 'list', jobId: job.id, page: 1 })).toBe(
+      'listed page 1 (0 blobs)',
+    );
+  });
+
+  it('retries a step that comes before its job row, and drops it on its last attempt', async () => {
+    const job = newJob({ kind: 'listing', container: 'images', prefix: 'none/', pageSize: 100 });
+    for (const step of [
+      { kind: 'list' as const, jobId: job.id, page: 1 },
+      { kind: 'export' as const, jobId: job.id },
+    ]) {
+      await expect(runJobStep(env.services, step, { lastAttempt: false })).rejects.toThrow(/has no row yet/);
+      expect(await runJobStep(env.services, step, { lastAttempt: true })).toBe('unknown_job, dropped');
+    }
+    await env.services.jobs.create(job);
+    expect(await runJobStep(env.services, { kind: 'list', jobId: job.id, page: 1 })).toMatch(
+      /^listed page 1/,
+    );
+  });
+});
 
 describe('job steps', () => {
   it('fails the job at once when its container was deleted mid-listing', async () => {
