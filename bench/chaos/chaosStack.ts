@@ -50,6 +50,8 @@ export interface ChaosStack {
   errorLines(): string[];
   /** Exits of an instance that no fault caused. */
   crashes(): string[];
+  /** Why the hosts moved messages to poison queues, as they logged it, counted. */
+  poisonCauses(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   const [blobPort, queuePort, tablePort] = proxy.ports;
   const connectionString = azuriteConnectionString({ blobPort, queuePort, tablePort });
   const instances: Instance[] = [0, 1].map(() => ({ peakKb: 0, restarts: 0, errors: [], crashes: [] }));
+  const poisonCauses: Record<string, number> = {};
   let stopping = false;
   const logs = [0, 1].map((n) => createWriteStream(`${options.logPrefix}${n}.log`));
 
@@ -94,6 +97,11 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
           for (const stream of [child.stdout, child.stderr]) {
             createInterface({ input: stream }).on('line', (line) => {
               noteLine(instance, line);
+              const moved = /moved to queue "([^"]+)": (\w+) \d+ times/.exec(line);
+              if (moved) {
+                const why = `${moved[1]}: ${moved[2] === 'dequeued' ? 'deliveries cut short' : 'failed on every delivery'}`;
+                poisonCauses[why] = (poisonCauses[why] ?? 0) + 1;
+              } else if (/moved to queue/.test(line)) poisonCauses[line.slice(0, 160)] = 1;
               log.write(`${line}\n`);
             });
           }
@@ -173,6 +181,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     restarts: () => instances.map((i) => i.restarts),
     errorLines: () => instances.flatMap((i, n) => i.errors.map((line) => `instance ${n}: ${line}`)),
     crashes: () => instances.flatMap((i, n) => i.crashes.map((line) => `instance ${n} ${line}`)),
+    poisonCauses: () => ({ ...poisonCauses }),
     async stop() {
       stopping = true;
       clearInterval(sampler);

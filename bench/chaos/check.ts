@@ -10,7 +10,9 @@
  *  - no row is left `queued` or `processing`, no JSON blob without its row, and the search
  *    index holds exactly the terminal results;
  *  - every synchronous call was answered rightly or was a 5xx (never a wrong answer);
- *  - poison messages are listed with their error, for the report to account for.
+ *  - every poison message is accounted for: all the work it names finished by another delivery
+ *    (its results terminal, its job ended), so it is a copy whose deliveries the faults cut
+ *    short (a kill, a lease lost while storage was away), not work the system dropped.
  */
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -182,7 +184,8 @@ export interface CheckResult {
     syncs: number;
   };
   syncUnavailable: number;
-  poison: { queue: string; messages: string[] }[];
+  /** Poison messages per queue, and how many of them name only finished work. */
+  poison: { queue: string; messages: number; accounted: number }[];
 }
 
 export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet): Promise<CheckResult> {
@@ -426,22 +429,80 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     if (s.outcome === 'unavailable') syncUnavailable++;
   }
 
-  const queues = QueueServiceClient.fromConnectionString(connectionString);
-  const poison: CheckResult['poison'] = [];
-  for (const name of ['classify-poison', 'jobs-poison', 'events-poison']) {
-    const queue = queues.getQueueClient(name);
-    if (!(await queue.exists())) continue;
-    const peeked = await queue.peekMessages({ numberOfMessages: 32 });
-    if (peeked.peekedMessageItems.length > 0)
-      poison.push({
-        queue: name,
-        messages: peeked.peekedMessageItems.map((m) => m.messageText.slice(0, 300)),
-      });
-  }
+  const poison = await accountForPoison(connectionString, state, expectedRows, find);
   return {
     findings,
     checked: { uploads, drops, deleted, jobImages, jobs: state.jobIds.length, syncs: ledger.syncs.length },
     syncUnavailable,
     poison,
   };
+}
+
+/**
+ * Reads every poison message (they reappear after the check) and holds what it names to
+ * storage: each result it names is terminal or rightly gone (not one the clients are owed), and
+ * each job it names has ended. The main checks have already held those results and jobs to the
+ * ledger; this says the poison copy left nothing undone.
+ */
+async function accountForPoison(
+  connectionString: string,
+  state: StorageState,
+  owed: Set<string>,
+  find: (kind: FindingKind, what: string) => void,
+): Promise<CheckResult['poison']> {
+  const queues = QueueServiceClient.fromConnectionString(connectionString);
+  const jobStatus = new Map<string, string>();
+  const readJob = async (id: string) => {
+    if (!jobStatus.has(id)) {
+      const jobs = TableClient.fromConnectionString(connectionString, 'jobs', {
+        allowInsecureConnection: true,
+      });
+      const row = await jobs.getEntity<{ status?: string }>(id, 'job').catch(() => undefined);
+      jobStatus.set(id, row?.status ?? 'absent');
+    }
+    return jobStatus.get(id)!;
+  };
+  const poison: CheckResult['poison'] = [];
+  for (const name of ['classify-poison', 'jobs-poison', 'events-poison']) {
+    const queue = queues.getQueueClient(name);
+    if (!(await queue.exists())) continue;
+    let messages = 0;
+    let accounted = 0;
+    for (;;) {
+      const { receivedMessageItems } = await queue.receiveMessages({
+        numberOfMessages: 32,
+        visibilityTimeout: 600,
+      });
+      if (receivedMessageItems.length === 0) break;
+      for (const m of receivedMessageItems) {
+        messages++;
+        const body = JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as {
+          kind?: string;
+          resultId?: string;
+          jobId?: string;
+          images?: { resultId: string }[];
+        };
+        const undone: string[] = [];
+        for (const id of body.images?.map((i) => i.resultId) ?? (body.resultId ? [body.resultId] : [])) {
+          const row = state.rows.get(id);
+          if (row ? !TERMINAL.includes(row.status) : owed.has(id))
+            undone.push(`result ${id} ${row?.status ?? 'absent'}`);
+        }
+        if (body.jobId) {
+          const status = await readJob(body.jobId);
+          // A job that was never written (its POST failed) owes nothing; one still running does.
+          if (status === 'running') undone.push(`job ${body.jobId} still running`);
+        }
+        if (name === 'events-poison') undone.push('an event never delivered');
+        if (undone.length === 0) accounted++;
+        else
+          find(
+            'lost',
+            `${name}: a ${body.kind ?? 'message'} message with work undone (${undone.join(', ')})`,
+          );
+      }
+    }
+    if (messages > 0) poison.push({ queue: name, messages, accounted });
+  }
+  return poison;
 }

@@ -1,8 +1,8 @@
 /**
- * The short form of `npm run chaos` (bench/chaos/run.ts), built by `npm test` first: 1,000 images
- * through every door in 100 s of faults (at least 5 instance kills and 2 Azurite restarts: the
- * plan's test), then the independent check; about 2 minutes, what CI's 20 fit. Nothing may be
- * lost, doubled, wrong or stuck.
+ * The short form of `npm run chaos` (bench/chaos/run.ts), built by `npm test` first: 1,500 images
+ * through every door in 150 s of faults (at least 5 instance kills and 2 Azurite restarts: the
+ * plan's test), then the independent check; about 3 minutes, what CI's 20 fit. Nothing may be
+ * lost, doubled, wrong or stuck, and every poison message names only finished work.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,8 +18,8 @@ it('loses, doubles, mistakes and strands nothing under kills, restarts and stora
     env: {
       ...process.env,
       MODEL_CACHE_DIR,
-      CHAOS_IMAGES: '1000',
-      CHAOS_SECONDS: '100',
+      CHAOS_IMAGES: '1500',
+      CHAOS_SECONDS: '150',
       CHAOS_SEED: SEED,
       CHAOS_DRAIN_SECONDS: '240',
     },
