@@ -97,11 +97,12 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
           for (const stream of [child.stdout, child.stderr]) {
             createInterface({ input: stream }).on('line', (line) => {
               noteLine(instance, line);
-              const moved = /moved to queue "([^"]+)": (\w+) \d+ times/.exec(line);
+              // "dequeued 6 times": deliveries cut short (kills, lost leases); "failed 5 times": it threw on each.
+              const moved = /moved to queue "([^"]+)": (.*)$/.exec(line);
               if (moved) {
-                const why = `${moved[1]}: ${moved[2] === 'dequeued' ? 'deliveries cut short' : 'failed on every delivery'}`;
+                const why = `${moved[1]}: ${moved[2].replace(/\d+/g, 'N')}`;
                 poisonCauses[why] = (poisonCauses[why] ?? 0) + 1;
-              } else if (/moved to queue/.test(line)) poisonCauses[line.slice(0, 160)] = 1;
+              }
               log.write(`${line}\n`);
             });
           }

@@ -184,6 +184,8 @@ export interface CheckResult {
     syncs: number;
   };
   syncUnavailable: number;
+  /** Jobs whose POST failed after their first step was queued, which that step recorded failed. */
+  abandonedJobs: number;
   /** Poison messages per queue, and how many of them name only finished work. */
   poison: { queue: string; messages: number; accounted: number }[];
 }
@@ -293,6 +295,7 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
 
   // Jobs: every one storage knows of, whoever asked for it.
   let jobImages = 0;
+  let abandonedJobs = 0;
   const planByPrefix = new Map(ledger.jobs.map((j) => [j.plan.prefix, j]));
   const jobRows = new Map<string, Row[]>();
   for (const row of state.rows.values())
@@ -310,7 +313,9 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     const rows = jobRows.get(id) ?? [];
     jobImages += rows.length;
     if (!record) {
-      find('wrong', `job ${id}: over ${view.prefix}, which no client asked for`);
+      // A job whose POST failed after its first step was queued: the step recorded it failed.
+      if (view.status === 'failed' && view.total === 0 && rows.length === 0) abandonedJobs++;
+      else find('wrong', `job ${id}: over ${view.prefix}, which no client asked for`);
       continue;
     }
     if (view.status === 'running')
@@ -345,20 +350,35 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
       if (n < 0) find('wrong', `job ${id}: a row for ${row.blobName}, which is not under its prefix`);
       else checkRow(row, `job ${id} ${row.blobName}`, images.expected(record.plan.images[n]));
     }
-    const exported = await fetchFromAny(stack, `/api/jobs/${id}/results?format=jsonl`);
-    const lines = exported ? (await exported.text()).split('\n').filter(Boolean) : [];
-    const exportedNames = lines.map((l) => (JSON.parse(l) as { source: { name: string } }).source.name);
-    if (new Set(exportedNames).size !== exportedNames.length)
-      find('duplicated', `job ${id}: its export lists an image twice`);
-    const missing = [...names].filter((n) => !exportedNames.includes(n));
-    const extra = exportedNames.filter((n) => !names.has(n));
-    if (missing.length > 0)
-      find('lost', `job ${id}: its export lacks ${missing.length} of its results (${missing[0]}, ...)`);
-    if (extra.length > 0)
-      find(
-        'wrong',
-        `job ${id}: its export lists ${extra.length} images it has no row for (${extra[0]}, ...)`,
-      );
+    // Its export twice: as the API serves it (from the table), and the file its end wrote for
+    // the JobCompleted event to name (results/jobs/<id>.jsonl).
+    const served = await fetchFromAny(stack, `/api/jobs/${id}/results?format=jsonl`);
+    const file = state.jsonBlobs.has(`jobs/${id}.jsonl`)
+      ? (await results.getBlobClient(`jobs/${id}.jsonl`).downloadToBuffer()).toString()
+      : undefined;
+    if (view.status !== 'running' && file === undefined)
+      find('lost', `job ${id} ${view.status}: no export file`);
+    for (const [what, text] of [
+      ['served export', served ? await served.text() : ''],
+      ['export file', file],
+    ] as const) {
+      if (text === undefined) continue;
+      const exported = text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { source: { name: string } }).source.name);
+      if (new Set(exported).size !== exported.length)
+        find('duplicated', `job ${id}: its ${what} lists an image twice`);
+      const missing = [...names].filter((n) => !exported.includes(n));
+      const extra = exported.filter((n) => !names.has(n));
+      if (missing.length > 0)
+        find('lost', `job ${id}: its ${what} lacks ${missing.length} of its results (${missing[0]}, ...)`);
+      if (extra.length > 0)
+        find(
+          'wrong',
+          `job ${id}: its ${what} lists ${extra.length} images it has no row for (${extra[0]}, ...)`,
+        );
+    }
     if (cancelled && view.total > record.plan.images.length)
       find(
         'duplicated',
@@ -434,15 +454,18 @@ export async function check(stack: ChaosStack, ledger: Ledger, images: ImageSet)
     findings,
     checked: { uploads, drops, deleted, jobImages, jobs: state.jobIds.length, syncs: ledger.syncs.length },
     syncUnavailable,
+    abandonedJobs,
     poison,
   };
 }
 
 /**
- * Reads every poison message (they reappear after the check) and holds what it names to
- * storage: each result it names is terminal or rightly gone (not one the clients are owed), and
- * each job it names has ended. The main checks have already held those results and jobs to the
- * ledger; this says the poison copy left nothing undone.
+ * Reads every poison message and holds what it names to storage: each result it names is
+ * terminal or rightly gone (not one the clients are owed, nor an image of a job that was not
+ * cancelled), each listing page's job has ended, each export's files are there. The main checks
+ * have held those results and jobs to the ledger; this says the poison copy left nothing
+ * undone. A message that names nothing this can check (a retention step, an event) is not
+ * accounted for. Messages read stay invisible for 10 minutes, so each is read once.
  */
 async function accountForPoison(
   connectionString: string,
@@ -451,16 +474,58 @@ async function accountForPoison(
   find: (kind: FindingKind, what: string) => void,
 ): Promise<CheckResult['poison']> {
   const queues = QueueServiceClient.fromConnectionString(connectionString);
+  const jobsTable = TableClient.fromConnectionString(connectionString, 'jobs', {
+    allowInsecureConnection: true,
+  });
   const jobStatus = new Map<string, string>();
-  const readJob = async (id: string) => {
+  const readJob = async (id: string): Promise<string> => {
     if (!jobStatus.has(id)) {
-      const jobs = TableClient.fromConnectionString(connectionString, 'jobs', {
-        allowInsecureConnection: true,
-      });
-      const row = await jobs.getEntity<{ status?: string }>(id, 'job').catch(() => undefined);
+      const row = await jobsTable
+        .getEntity<{ status?: string }>(id, 'job')
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode === 404) return undefined;
+          throw err;
+        });
       jobStatus.set(id, row?.status ?? 'absent');
     }
     return jobStatus.get(id)!;
+  };
+  const undoneOf = async (queue: string, text: string): Promise<string[]> => {
+    let body: {
+      kind?: string;
+      id?: string;
+      resultId?: string;
+      jobId?: string;
+      images?: { resultId: string }[];
+    };
+    try {
+      body = JSON.parse(Buffer.from(text, 'base64').toString()) as typeof body;
+    } catch {
+      return [`unreadable: ${text.slice(0, 60)}`];
+    }
+    const ids =
+      body.images?.map((i) => i.resultId) ?? [body.resultId ?? body.id].filter((id) => id !== undefined);
+    const job = body.jobId ? await readJob(body.jobId) : undefined;
+    const undone: string[] = [];
+    for (const id of ids) {
+      const row = state.rows.get(id);
+      const rightlyAbsent = body.jobId ? job === 'cancelled' || job === 'absent' : !owed.has(id);
+      if (row ? !TERMINAL.includes(row.status) : !rightlyAbsent)
+        undone.push(`result ${id} ${row?.status ?? 'absent'}`);
+    }
+    if (queue === 'jobs-poison' && body.kind === 'list' && job === 'running')
+      undone.push(`job ${body.jobId} still running`);
+    if (
+      queue === 'jobs-poison' &&
+      body.kind === 'export' &&
+      job !== 'absent' &&
+      !state.jsonBlobs.has(`jobs/${body.jobId}.jsonl`)
+    )
+      undone.push(`job ${body.jobId} has no export`);
+    const checkable =
+      ids.length > 0 || (queue === 'jobs-poison' && (body.kind === 'list' || body.kind === 'export'));
+    if (!checkable) undone.push(`a ${body.kind ?? 'message'} message this cannot check`);
+    return undone;
   };
   const poison: CheckResult['poison'] = [];
   for (const name of ['classify-poison', 'jobs-poison', 'events-poison']) {
@@ -476,30 +541,9 @@ async function accountForPoison(
       if (receivedMessageItems.length === 0) break;
       for (const m of receivedMessageItems) {
         messages++;
-        const body = JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as {
-          kind?: string;
-          resultId?: string;
-          jobId?: string;
-          images?: { resultId: string }[];
-        };
-        const undone: string[] = [];
-        for (const id of body.images?.map((i) => i.resultId) ?? (body.resultId ? [body.resultId] : [])) {
-          const row = state.rows.get(id);
-          if (row ? !TERMINAL.includes(row.status) : owed.has(id))
-            undone.push(`result ${id} ${row?.status ?? 'absent'}`);
-        }
-        if (body.jobId) {
-          const status = await readJob(body.jobId);
-          // A job that was never written (its POST failed) owes nothing; one still running does.
-          if (status === 'running') undone.push(`job ${body.jobId} still running`);
-        }
-        if (name === 'events-poison') undone.push('an event never delivered');
+        const undone = await undoneOf(name, m.messageText);
         if (undone.length === 0) accounted++;
-        else
-          find(
-            'lost',
-            `${name}: a ${body.kind ?? 'message'} message with work undone (${undone.join(', ')})`,
-          );
+        else find('lost', `${name}: a message with work undone (${undone.join(', ')})`);
       }
     }
     if (messages > 0) poison.push({ queue: name, messages, accounted });

@@ -201,6 +201,7 @@ async function main(): Promise<void> {
       poison: result.poison,
       poisonCauses,
       syncUnavailable: result.syncUnavailable,
+      abandonedJobs: result.abandonedJobs,
       uploadLatencyMs: {
         p50: latencies[Math.floor(latencies.length * 0.5)],
         p95: latencies[Math.floor(latencies.length * 0.95)],
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
     );
     log(`  faults: ${FAULT_KINDS.map((k) => `${injected[k]} ${k}`).join(', ')}`);
     log(
-      `  checked: ${result.checked.uploads} uploads, ${result.checked.drops} drop names (+${result.checked.deleted} deleted), ${result.checked.jobImages} job images in ${result.checked.jobs} jobs, ${result.checked.syncs} synchronous calls (${result.syncUnavailable} answered 5xx or not at all)`,
+      `  checked: ${result.checked.uploads} uploads, ${result.checked.drops} drop names (+${result.checked.deleted} deleted), ${result.checked.jobImages} job images in ${result.checked.jobs} jobs (${result.abandonedJobs} whose POST failed, recorded failed), ${result.checked.syncs} synchronous calls (${result.syncUnavailable} answered 5xx or not at all)`,
     );
     log(
       `  lost ${report.lost}, duplicated ${report.duplicated}, wrong ${report.wrong}, stuck ${report.stuck}`,

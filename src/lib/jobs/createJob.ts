@@ -4,8 +4,9 @@
  *
  * The step goes first because the two writes cannot be one: a row without its step is a job
  * that shows `running` for ever (a crash, or a lost answer, between the writes), whereas a step
- * without its row is retried until the row appears and then dropped (runJobStep), so a job
- * either runs or was never there.
+ * without its row is retried until the row appears, and on its last attempt writes the row
+ * itself, `failed` (runJobStep), so a job either runs or has failed. The step waits a second
+ * before its first delivery, long enough for the row in all but a storage hiccup.
  */
 import { ClassifierError } from '../errors';
 import type { Services } from '../services';
@@ -48,10 +49,11 @@ export async function createJob(
     job.status = nextStatus(job);
     if (job.status !== 'running') job.completedAt = job.startedAt;
   }
+  const headStart = { delaySeconds: 1 };
   if (job.kind === 'listing')
-    await enqueueJobMessage(services.storage, { kind: 'list', jobId: job.id, page: 1 });
+    await enqueueJobMessage(services.storage, { kind: 'list', jobId: job.id, page: 1 }, headStart);
   else if (job.status !== 'running')
-    await enqueueJobMessage(services.storage, { kind: 'export', jobId: job.id });
+    await enqueueJobMessage(services.storage, { kind: 'export', jobId: job.id }, headStart);
   await services.jobs.create(job);
   return job;
 }

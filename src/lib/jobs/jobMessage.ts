@@ -57,6 +57,12 @@ export function parseJobMessage(raw: unknown): JobMessage {
   return value as JobMessage;
 }
 
-export async function enqueueJobMessage(storage: StorageClients, message: JobMessage): Promise<void> {
-  await storage.queues.getQueueClient(storageNames.jobsQueue).sendMessage(encodeQueueMessage(message));
+export async function enqueueJobMessage(
+  storage: StorageClients,
+  message: JobMessage,
+  options: { delaySeconds?: number } = {},
+): Promise<void> {
+  await storage.queues
+    .getQueueClient(storageNames.jobsQueue)
+    .sendMessage(encodeQueueMessage(message), { visibilityTimeout: options.delaySeconds });
 }

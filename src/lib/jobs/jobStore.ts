@@ -11,7 +11,8 @@ import type { ClassificationResult } from '../results/result';
 import type { StorageClients } from '../storage/clients';
 import { storageNames } from '../storage/names';
 import { isStatus } from '../storage/restErrors';
-import type { Job } from './job';
+import { ClassifierError } from '../errors';
+import { newJob, type Job } from './job';
 
 export interface JobRecord {
   job: Job;
@@ -73,14 +74,38 @@ export class JobStore {
   }
 
   /**
-   * Inserts a new job's row. Job ids are random UUIDs, so a 409 is this very write met by the
-   * SDK's retry after its first answer was lost: done, not a conflict.
+   * Inserts a new job's row. Job ids are random UUIDs, so a 409 is either this very write, met
+   * by the SDK's retry after its first answer was lost (done), or the failed row its first step
+   * wrote when it gave up waiting for this one (`abandon`): then the job is not running.
    */
   async create(job: Job): Promise<void> {
     try {
       await this.table.createEntity(toEntity(job));
     } catch (err) {
       if (!isStatus(err, 409)) throw err;
+      const there = await this.get(job.id);
+      if (there?.job.startedAt !== job.startedAt)
+        throw new ClassifierError(
+          'internal_error',
+          'Storage took too long to record the job, and its first step gave it up; submit it again.',
+          { retryable: true },
+        );
+    }
+  }
+
+  /**
+   * Writes the row of a job whose first step has waited its last attempt for it: `failed`, so
+   * a create landing even later cannot start it. False when the row is there after all.
+   */
+  async abandon(id: string, kind: Job['kind'], reason: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    const job: Job = { ...newJob({ kind }), id, status: 'failed', reason, completedAt: now };
+    try {
+      await this.table.createEntity(toEntity(job));
+      return true;
+    } catch (err) {
+      if (isStatus(err, 409)) return false;
+      throw err;
     }
   }
 

@@ -5,8 +5,9 @@
  * `jobs-poison`, and a job left `running` would keep its owner waiting forever.
  *
  * A job's first step is queued before its row is written (createJob), so a step can find no
- * row: it is retried until the row appears, and on its last attempt it is dropped, as the step
- * of a job whose creation failed (its POST was answered with an error).
+ * row: it is retried until the row appears, and on its last attempt it writes the row itself,
+ * `failed`: its POST was answered with an error, or storage has held the row so long that a
+ * late create must not start the job now (JobStore.create refuses it).
  */
 import { retentionStep } from '../retention/cleanupExpired';
 import { exportJob } from './jobExport';
@@ -25,7 +26,7 @@ export async function runJobStep(
   options: JobStepOptions = {},
 ): Promise<string> {
   if (message.kind === 'export') {
-    if (!(await exportJob(services, message.jobId))) return unknownJob(message, options);
+    if (!(await exportJob(services, message.jobId))) return unknownJob(services, message, options);
     // After the exports, so the event names them; before this message is done, so a crash
     // here redelivers the message and the event is sent again (same id), never lost.
     await services.events.jobCompleted(message.jobId);
@@ -38,7 +39,7 @@ export async function runJobStep(
   }
   try {
     const { outcome, blobs } = await listPage(services, message);
-    if (outcome === 'unknown_job') return unknownJob(message, options);
+    if (outcome === 'unknown_job') return unknownJob(services, message, options);
     return `${outcome} page ${message.page} (${blobs} blobs)`;
   } catch (err) {
     if (options.lastAttempt)
@@ -50,7 +51,16 @@ export async function runJobStep(
   }
 }
 
-function unknownJob(message: { jobId: string }, options: JobStepOptions): string {
-  if (options.lastAttempt) return 'unknown_job, dropped';
-  throw new Error(`Job ${message.jobId} has no row yet (its POST may still be writing it); trying again.`);
+async function unknownJob(
+  services: Parameters<typeof runJobStep>[0],
+  message: Extract<JobMessage, { jobId: string }>,
+  options: JobStepOptions,
+): Promise<string> {
+  if (!options.lastAttempt)
+    throw new Error(`Job ${message.jobId} has no row yet (its POST may still be writing it); trying again.`);
+  const kind = message.kind === 'list' ? 'listing' : 'upload';
+  if (await services.jobs.abandon(message.jobId, kind, 'Its creation did not finish; submit it again.'))
+    return 'unknown_job: recorded as failed';
+  // The row landed meanwhile: an ordinary step after all.
+  return runJobStep(services, message, options);
 }

@@ -92,6 +92,7 @@ describe('creating a job', () => {
     });
     const job = await createJob(services, request);
     expect(lost).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // the step's head start (invisible until then)
     const { rows, steps } = await jobsWritten();
     expect(rows.has(job.id) && steps.has(job.id)).toBe(true);
     expect(await runJobStep(env.services, { kind: 'list', jobId: job.id, page: 1 })).toBe(
@@ -99,19 +100,33 @@ describe('creating a job', () => {
     );
   });
 
-  it('retries a step that comes before its job row, and drops it on its last attempt', async () => {
-    const job = newJob({ kind: 'listing', container: 'images', prefix: 'none/', pageSize: 100 });
-    for (const step of [
-      { kind: 'list' as const, jobId: job.id, page: 1 },
-      { kind: 'export' as const, jobId: job.id },
-    ]) {
-      await expect(runJobStep(env.services, step, { lastAttempt: false })).rejects.toThrow(/has no row yet/);
-      expect(await runJobStep(env.services, step, { lastAttempt: true })).toBe('unknown_job, dropped');
+  it('retries a step that comes before its job row; on its last attempt the job is recorded failed, and a create landing later is refused', async () => {
+    for (const [kind, step] of [
+      ['listing', (jobId: string) => ({ kind: 'list' as const, jobId, page: 1 })],
+      ['upload', (jobId: string) => ({ kind: 'export' as const, jobId })],
+    ] as const) {
+      const job = newJob({ kind, container: 'images', prefix: 'none/', pageSize: 100 });
+      await expect(runJobStep(env.services, step(job.id), { lastAttempt: false })).rejects.toThrow(
+        /has no row yet/,
+      );
+      expect(await runJobStep(env.services, step(job.id), { lastAttempt: true })).toBe(
+        'unknown_job: recorded as failed',
+      );
+      expect((await env.services.jobs.get(job.id))!.job).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/creation did not finish/) as unknown,
+      });
+      await expect(env.services.jobs.create(job)).rejects.toThrow(/submit it again/);
+      expect((await env.services.jobs.get(job.id))!.job.status).toBe('failed');
     }
+  });
+
+  it('runs the step as usual when the row lands just before its last attempt gives up', async () => {
+    const job = newJob({ kind: 'listing', container: 'images', prefix: 'none/', pageSize: 100 });
     await env.services.jobs.create(job);
-    expect(await runJobStep(env.services, { kind: 'list', jobId: job.id, page: 1 })).toMatch(
-      /^listed page 1/,
-    );
+    expect(
+      await runJobStep(env.services, { kind: 'list', jobId: job.id, page: 1 }, { lastAttempt: true }),
+    ).toMatch(/^listed page 1/);
   });
 });
 
